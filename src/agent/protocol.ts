@@ -1,0 +1,130 @@
+// The data model the agent reports. It is the contract between the agent (inside the target),
+// the inspector client, the CLI, the VS Code tree and the dashboard. Plain JSON only.
+
+export const AGENT_GLOBAL_KEY = 'grpc-stream-debugger.agent';
+/** Bumped whenever the agent's behaviour or protocol changes; a newer client replaces an older agent. */
+export const AGENT_VERSION = 1;
+
+export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
+export type CallState = 'active' | 'half_closed' | 'cancelled';
+
+export interface StreamRecord {
+  id: string;
+  serverId: string;
+  method: string;
+  kind: CallKind;
+  peer: string;
+  /** Epoch ms when the call started; null for calls adopted at attach (their start is not knowable). */
+  startedAt: number | null;
+  /** Epoch ms since when the agent has watched this call. */
+  observedSince: number;
+  lastReceivedAt: number | null;
+  lastSentAt: number | null;
+  received: number;
+  sent: number;
+  /** Epoch ms of the call's deadline, null when it has none. */
+  deadline: number | null;
+  state: CallState;
+}
+
+export interface EndedCall {
+  id: string;
+  serverId: string;
+  method: string;
+  kind: CallKind;
+  peer: string;
+  startedAt: number | null;
+  observedSince: number;
+  endedAt: number;
+  durationMs: number;
+  /** gRPC status code the call ended with (1 = CANCELLED when the stream closed without a status). */
+  statusCode: number;
+  received: number;
+  sent: number;
+}
+
+export interface KeepaliveOptions {
+  timeMs: number | null;
+  timeoutMs: number | null;
+  maxConnectionIdleMs: number | null;
+  maxConnectionAgeMs: number | null;
+}
+
+export interface MethodInfo {
+  path: string;
+  kind: CallKind;
+}
+
+export interface ServerRecord {
+  id: string;
+  grpcJsVersion: string;
+  addresses: string[];
+  keepalive: KeepaliveOptions;
+  methods: MethodInfo[];
+}
+
+export interface GrpcJsCopy {
+  version: string;
+  path: string;
+  supported: boolean;
+}
+
+export interface AgentSnapshot {
+  agentVersion: number;
+  pid: number;
+  node: string;
+  /** The target's clock when the snapshot was taken. */
+  now: number;
+  /** Sequence number of the last change included; deltas with a higher seq follow. */
+  seq: number;
+  grpcJs: string[];
+  copies: GrpcJsCopy[];
+  servers: ServerRecord[];
+  streams: StreamRecord[];
+  ended: EndedCall[];
+}
+
+export interface EndedNotice {
+  id: string;
+  statusCode: number;
+  endedAt: number;
+}
+
+/** What the agent pushes to a subscriber: only what changed since the previous delta. */
+export interface AgentDelta {
+  seq: number;
+  now: number;
+  upserts: StreamRecord[];
+  ended: EndedCall[];
+  /** Present when servers were added or changed. */
+  servers?: ServerRecord[];
+}
+
+export interface AttachResult {
+  agentVersion: number;
+  copies: GrpcJsCopy[];
+  servers: number;
+  streams: number;
+}
+
+export interface CancelResult {
+  ok: boolean;
+  error?: string;
+}
+
+/** The API the agent puts on globalThis[Symbol.for(AGENT_GLOBAL_KEY)]. */
+export interface AgentApi {
+  readonly version: number;
+  attach(options?: { require?: unknown; flushMs?: number; historySize?: number }): AttachResult;
+  /** The prototypes the inspector needs for Runtime.queryObjects, per supported copy. */
+  prototypes(): Array<{ server: object; call: object | null }>;
+  adoptServers(servers: unknown[]): number;
+  adoptCalls(calls: unknown[]): number;
+  subscribe(sink: string): AgentSnapshot;
+  renew(sink: string): boolean;
+  unsubscribe(sink: string): void;
+  snapshot(): AgentSnapshot;
+  cancel(id: string): CancelResult;
+  handlerOf(serverId: string, method: string): unknown;
+  detach(): void;
+}

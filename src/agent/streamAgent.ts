@@ -1,0 +1,422 @@
+// The agent: keeps the live set of gRPC calls of one process, the servers they belong to and a
+// bounded history of ended calls, and pushes what changed to inspector subscribers.
+import { findLoadedCopies, type LoadedCopy } from './grpcCopies';
+import { kindFromDescriptor, kindFromHandlerType } from './kinds';
+import { PatchSet } from './patches';
+import {
+  AGENT_VERSION,
+  type AgentApi,
+  type AgentDelta,
+  type AgentSnapshot,
+  type AttachResult,
+  type CancelResult,
+  type EndedCall,
+  type ServerRecord,
+} from './protocol';
+import { TrackedCall, type CallObserver } from './trackedCall';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
+interface ServerEntry {
+  id: string;
+  ref: WeakRef<Loose>;
+  copy: LoadedCopy | null;
+  interceptor: (descriptor: Loose, call: Loose) => Loose;
+}
+
+const DEFAULT_FLUSH_MS = 500;
+const DEFAULT_HISTORY = 200;
+/** A subscriber that has not renewed its lease for this long is dropped (its client is gone). */
+const SINK_LEASE_MS = 30_000;
+
+export class StreamAgent implements AgentApi, CallObserver {
+  readonly version = AGENT_VERSION;
+  private detached = false;
+  private readonly patches = new PatchSet();
+  private moduleApi: Loose = null;
+  private readFile: ((p: string) => string) | null = null;
+  private readonly copies: LoadedCopy[] = [];
+  private readonly knownDirs = new Set<string>();
+  private readonly serverEntries: ServerEntry[] = [];
+  private readonly serverIds = new WeakMap<object, ServerEntry>();
+  private readonly live = new Map<string, TrackedCall>();
+  private history: EndedCall[] = [];
+  private historySize = DEFAULT_HISTORY;
+  private flushMs = DEFAULT_FLUSH_MS;
+  private readonly sinks = new Map<string, number>();
+  private dirty: TrackedCall[] = [];
+  private endedPending: EndedCall[] = [];
+  private serversChanged = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private seq = 0;
+  private nextCallId = 1;
+  private nextServerId = 1;
+
+  constructor(private readonly onDetach: () => void) {}
+
+  attach(options: { require?: unknown; flushMs?: number; historySize?: number } = {}): AttachResult {
+    if (typeof options.flushMs === 'number' && options.flushMs >= 50) this.flushMs = options.flushMs;
+    if (typeof options.historySize === 'number' && options.historySize >= 0) this.historySize = Math.floor(options.historySize);
+    if (!this.moduleApi) this.initModuleAccess(options.require);
+    this.scanCopies();
+    return {
+      agentVersion: this.version,
+      copies: this.copies.map(({ version, path, supported }) => ({ version, path, supported })),
+      servers: this.serverEntries.length,
+      streams: this.live.size,
+    };
+  }
+
+  prototypes(): Array<{ server: object; call: object | null }> {
+    this.scanCopies();
+    return this.copies
+      .filter((c) => c.supported)
+      .map((c) => ({ server: c.Server.prototype, call: c.BaseCall ? c.BaseCall.prototype : null }));
+  }
+
+  adoptServers(servers: unknown[]): number {
+    let n = 0;
+    for (const s of Array.isArray(servers) ? servers : []) if (this.adoptServer(s, null)) n++;
+    return n;
+  }
+
+  adoptCalls(calls: unknown[]): number {
+    let n = 0;
+    if (this.detached || !Array.isArray(calls)) return 0;
+    for (const c of calls as Loose[]) {
+      try {
+        if (this.adoptCall(c)) n++;
+      } catch { /* skip that call */ }
+    }
+    return n;
+  }
+
+  subscribe(sink: string): AgentSnapshot {
+    this.sinks.set(String(sink), Date.now() + SINK_LEASE_MS);
+    return this.snapshot();
+  }
+
+  renew(sink: string): boolean {
+    if (!this.sinks.has(sink)) return false;
+    this.sinks.set(sink, Date.now() + SINK_LEASE_MS);
+    return true;
+  }
+
+  unsubscribe(sink: string): void {
+    this.sinks.delete(sink);
+    if (this.sinks.size === 0) this.clearPending();
+  }
+
+  snapshot(): AgentSnapshot {
+    this.sweep();
+    // Everything up to now is in the snapshot: pending changes need not be sent again.
+    this.clearPending();
+    this.seq++;
+    return {
+      agentVersion: this.version,
+      pid: process.pid,
+      node: process.version,
+      now: Date.now(),
+      seq: this.seq,
+      grpcJs: [...new Set(this.copies.map((c) => c.version))],
+      copies: this.copies.map(({ version, path, supported }) => ({ version, path, supported })),
+      servers: this.serverRecords(),
+      streams: [...this.live.values()].map((c) => c.toRecord()),
+      ended: this.history.slice(),
+    };
+  }
+
+  cancel(id: string): CancelResult {
+    const call = this.live.get(String(id));
+    if (!call) return { ok: false, error: `no open stream with id ${id}` };
+    try {
+      call.cancel('Cancelled from gRPC Stream Debugger');
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: `grpc-js refused to cancel ${id}: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  handlerOf(serverId: string, method: string): unknown {
+    const entry = this.serverEntries.find((e) => e.id === serverId);
+    const server = entry?.ref.deref();
+    const handler = server?.handlers?.get?.(method);
+    return handler ? handler.func : undefined;
+  }
+
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.patches.restoreAll();
+    for (const entry of this.serverEntries) {
+      const server = entry.ref.deref();
+      const list = server?.interceptors;
+      if (Array.isArray(list)) {
+        const i = list.indexOf(entry.interceptor);
+        if (i >= 0) list.splice(i, 1);
+      }
+    }
+    for (const call of this.live.values()) call.unhook();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.live.clear();
+    this.serverEntries.length = 0;
+    this.copies.length = 0;
+    this.history = [];
+    this.sinks.clear();
+    this.clearPending();
+    this.onDetach();
+  }
+
+  // ---- CallObserver ----
+
+  changed(call: TrackedCall): void {
+    if (call.dirty || this.sinks.size === 0) return;
+    call.dirty = true;
+    this.dirty.push(call);
+    this.scheduleFlush();
+  }
+
+  ended(call: TrackedCall, statusCode: number): void {
+    if (!this.live.delete(call.id)) return;
+    const record = call.toEnded(statusCode, Date.now());
+    this.history.push(record);
+    if (this.history.length > this.historySize) this.history.splice(0, this.history.length - this.historySize);
+    if (this.sinks.size > 0) {
+      this.endedPending.push(record);
+      this.scheduleFlush();
+    }
+  }
+
+  // ---- internals ----
+
+  private initModuleAccess(req: unknown): void {
+    let r: Loose = typeof req === 'function' ? req : null;
+    let mod: Loose = null;
+    try {
+      mod = r ? r('module') : null;
+    } catch { /* fall through */ }
+    const getBuiltin = (process as Loose).getBuiltinModule;
+    if (!mod && typeof getBuiltin === 'function') mod = getBuiltin('module');
+    if (!mod || !mod._cache) throw new Error('cannot reach the module cache of this process');
+    this.moduleApi = mod;
+    let fs: Loose = null;
+    try {
+      fs = r ? r('fs') : typeof getBuiltin === 'function' ? getBuiltin('fs') : null;
+    } catch { /* fall through */ }
+    if (!fs && typeof getBuiltin === 'function') fs = getBuiltin('fs');
+    this.readFile = (p: string) => fs.readFileSync(p, 'utf8');
+    r = null;
+    // Copies loaded later (the usual case with --require) are found when grpc-js loads its server module.
+    const self = this;
+    this.patches.wrap(mod, '_load', (orig) => function (this: unknown, ...args: unknown[]) {
+      const exportsValue = orig.apply(this, args);
+      if (!self.detached) {
+        try {
+          const request = args[0];
+          if (typeof request === 'string' && (request === './server' || request.includes('grpc-js'))) self.scanCopies();
+        } catch { /* never throw into require() */ }
+      }
+      return exportsValue;
+    });
+  }
+
+  private scanCopies(): void {
+    if (this.detached || !this.moduleApi || !this.readFile) return;
+    const added = findLoadedCopies(this.moduleApi._cache, this.readFile, this.knownDirs);
+    for (const copy of added) {
+      this.knownDirs.add(copy.path);
+      this.copies.push(copy);
+      if (copy.supported) this.hookServerClass(copy);
+    }
+  }
+
+  /** Servers created from now on are adopted when they register a service or bind a port. */
+  private hookServerClass(copy: LoadedCopy): void {
+    const self = this;
+    for (const method of ['register', 'bindAsync', 'start']) {
+      this.patches.wrap(copy.Server.prototype, method, (orig) => function (this: unknown, ...args: unknown[]) {
+        if (!self.detached) {
+          try { self.adoptServer(this, copy); } catch { /* never throw into grpc-js */ }
+        }
+        return orig.apply(this, args);
+      });
+    }
+  }
+
+  private copyOf(server: Loose): LoadedCopy | null {
+    for (const c of this.copies) if (server instanceof c.Server) return c;
+    return null;
+  }
+
+  private adoptServer(server: Loose, copy: LoadedCopy | null): boolean {
+    if (this.detached || !server || typeof server !== 'object') return false;
+    if (this.serverIds.has(server)) return false;
+    if (!Array.isArray(server.interceptors)) return false; // grpc-js before 1.10: no interceptors
+    const c = copy ?? this.copyOf(server);
+    if (c && !c.supported) return false;
+    const entry: ServerEntry = {
+      id: `s${this.nextServerId++}`,
+      ref: new WeakRef(server),
+      copy: c,
+      interceptor: (descriptor: Loose, call: Loose) => {
+        if (!this.detached) {
+          try { this.trackNewCall(entry, descriptor, call); } catch { /* never throw into grpc-js */ }
+        }
+        return call;
+      },
+    };
+    // First in the chain, so the call we see is grpc-js's own and outer interceptors still see theirs.
+    server.interceptors.unshift(entry.interceptor);
+    this.serverIds.set(server, entry);
+    this.serverEntries.push(entry);
+    this.serversChanged = true;
+    if (this.sinks.size > 0) this.scheduleFlush();
+    return true;
+  }
+
+  private trackNewCall(entry: ServerEntry, descriptor: Loose, layer: Loose): void {
+    const now = Date.now();
+    const call = new TrackedCall(
+      `c${this.nextCallId++}`,
+      entry.id,
+      String(descriptor?.path ?? 'unknown'),
+      kindFromDescriptor(!!descriptor?.requestStream, !!descriptor?.responseStream),
+      now,
+      now,
+      layer,
+      this,
+    );
+    call.hookNew();
+    this.live.set(call.id, call);
+    this.changed(call);
+  }
+
+  private adoptCall(base: Loose): boolean {
+    if (!base || typeof base !== 'object' || !base.handler || !base.stream) return false;
+    if (base.cancelled || base.streamEnded || base.stream.destroyed || base.stream.closed) return false;
+    for (const c of this.live.values()) if (c.isSameBase(base)) return false;
+    let entry: ServerEntry | undefined;
+    for (const e of this.serverEntries) {
+      const server = e.ref.deref();
+      if (server?.handlers?.get?.(base.handler.path) === base.handler) {
+        entry = e;
+        break;
+      }
+    }
+    const call = new TrackedCall(
+      `c${this.nextCallId++}`,
+      entry?.id ?? '',
+      String(base.handler.path),
+      kindFromHandlerType(base.handler.type),
+      null,
+      Date.now(),
+      base,
+      this,
+    );
+    call.hookInFlight();
+    this.live.set(call.id, call);
+    this.changed(call);
+    return true;
+  }
+
+  /** Ends calls whose close we missed, so nothing ended stays in the live set. */
+  private sweep(): void {
+    for (const call of [...this.live.values()]) if (call.isOverInGrpc()) call.finish(null);
+    for (let i = this.serverEntries.length - 1; i >= 0; i--) {
+      if (!this.serverEntries[i].ref.deref()) this.serverEntries.splice(i, 1);
+    }
+  }
+
+  private serverRecords(): ServerRecord[] {
+    const out: ServerRecord[] = [];
+    for (const e of this.serverEntries) {
+      const s = e.ref.deref();
+      if (!s) continue;
+      out.push(describeServer(e.id, s, e.copy?.version ?? this.copyOf(s)?.version ?? 'unknown'));
+    }
+    return out;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.detached) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+    if (typeof this.flushTimer === 'object' && this.flushTimer && 'unref' in this.flushTimer) this.flushTimer.unref();
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    try {
+      const now = Date.now();
+      for (const [name, expires] of this.sinks) if (expires < now) this.sinks.delete(name);
+      if (this.sinks.size === 0) {
+        this.clearPending();
+        return;
+      }
+      this.sweep();
+      const delta: AgentDelta = {
+        seq: ++this.seq,
+        now,
+        upserts: [],
+        ended: this.endedPending,
+      };
+      for (const call of this.dirty) {
+        call.dirty = false;
+        if (!call.ended) delta.upserts.push(call.toRecord());
+      }
+      if (this.serversChanged) delta.servers = this.serverRecords();
+      this.dirty = [];
+      this.endedPending = [];
+      this.serversChanged = false;
+      const payload = JSON.stringify(delta);
+      const g = globalThis as Loose;
+      for (const name of [...this.sinks.keys()]) {
+        try {
+          g[name](payload);
+        } catch {
+          this.sinks.delete(name); // the client's binding is gone
+        }
+      }
+    } catch { /* a failed flush never reaches the application */ }
+  }
+
+  private clearPending(): void {
+    for (const c of this.dirty) c.dirty = false;
+    this.dirty = [];
+    this.endedPending = [];
+    this.serversChanged = false;
+  }
+}
+
+function describeServer(id: string, server: Loose, version: string): ServerRecord {
+  const opts = server.options ?? {};
+  const num = (k: string): number | null => (typeof opts[k] === 'number' ? opts[k] : null);
+  const addresses: string[] = [];
+  const servers = server.http2Servers;
+  const list: Loose[] = servers instanceof Map ? [...servers.keys()] : Array.isArray(servers) ? servers.map((x: Loose) => x.server ?? x) : [];
+  for (const h of list) {
+    try {
+      const a = h.address();
+      if (!a) continue;
+      if (typeof a === 'string') addresses.push(a);
+      else addresses.push(a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+    } catch { /* not listening */ }
+  }
+  const methods: ServerRecord['methods'] = [];
+  if (server.handlers instanceof Map) {
+    for (const [path, h] of server.handlers) methods.push({ path, kind: kindFromHandlerType(h?.type) });
+  }
+  return {
+    id,
+    grpcJsVersion: version,
+    addresses,
+    keepalive: {
+      timeMs: num('grpc.keepalive_time_ms'),
+      timeoutMs: num('grpc.keepalive_timeout_ms'),
+      maxConnectionIdleMs: num('grpc.max_connection_idle_ms'),
+      maxConnectionAgeMs: num('grpc.max_connection_age_ms'),
+    },
+    methods,
+  };
+}

@@ -1,0 +1,184 @@
+// grpc-streams: list, watch and cancel the gRPC streams of a running Node server from a terminal.
+import { createInterface } from 'node:readline';
+import { AttachError, errorMessage } from '../inspector/errors';
+import { judgeAll, parseDuration, toListJson } from '../model/listJson';
+import { StreamStore } from '../model/streamStore';
+import { parseArgs, UsageError, type ParsedArgs } from './args';
+import { renderServers, renderStreams } from './table';
+import { attachFromArgs, TARGET_FLAGS } from './target';
+import { runFix, runLint, FIX_HELP, LINT_HELP } from './lintCommands';
+
+const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
+  --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed
+  --allow-remote        allow a non-loopback inspector (it gives full code execution to whoever connects)`;
+
+const HELP: Record<string, string> = {
+  main: `grpc-streams: see, watch and cancel the live gRPC streams of a Node server.
+
+Usage: grpc-streams <command> [options]
+
+Commands:
+  list     print the open streams and the servers once
+  watch    a live table, refreshed every second
+  cancel   end one stream from the server side with status CANCELLED
+  detach   remove the agent from the process
+  lint     find receive loops that leak when a client vanishes (Go, TypeScript, JavaScript)
+  fix      apply a fix for one finding
+
+Run grpc-streams <command> --help for its options.`,
+  list: `Usage: grpc-streams list (--inspect HOST:PORT | --pid PID) [--json] [--idle-threshold 30s]
+
+Prints the servers and open streams of the process; suspect streams first.
+${TARGET_HELP}
+  --json                print the snapshot as JSON
+  --idle-threshold D    silence after which a stream is suspect (default 30s)`,
+  watch: `Usage: grpc-streams watch (--inspect HOST:PORT | --pid PID) [--idle-threshold 30s]
+
+A live table of the open streams, refreshed every second (Ctrl+C to stop; the agent stays).
+${TARGET_HELP}
+  --idle-threshold D    silence after which a stream is suspect (default 30s)`,
+  cancel: `Usage: grpc-streams cancel STREAM_ID (--inspect HOST:PORT | --pid PID) [--yes]
+
+Ends that call from the server side with status CANCELLED, so its handler sees 'cancelled'.
+${TARGET_HELP}
+  --yes                 do not ask first`,
+  detach: `Usage: grpc-streams detach (--inspect HOST:PORT | --pid PID)
+
+Removes the agent from the process: every hook, timer and record.
+${TARGET_HELP}`,
+  lint: LINT_HELP,
+  fix: FIX_HELP,
+};
+
+const COMMON_VALUES = [...TARGET_FLAGS, '--idle-threshold'];
+const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--help', '-h'];
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UsageError('Refusing to cancel without confirmation: pass --yes.');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((r) => rl.question(`${question} [y/N] `, r));
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+async function list(args: ParsedArgs): Promise<number> {
+  const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
+  const session = await attachFromArgs(args, false);
+  try {
+    const snapshot = session.initialSnapshot;
+    const json = toListJson(snapshot, threshold);
+    if (args.switches.has('--json')) {
+      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    } else {
+      const suspects = json.streams.filter((s) => s.suspect).length;
+      process.stdout.write(`pid ${json.pid}  node ${json.node}  grpc-js ${json.grpcJs.join(', ')}  ${json.streams.length} open streams, ${suspects} suspect\n`);
+      process.stdout.write(renderServers(json.servers, threshold) + '\n\n' + renderStreams(json.streams) + '\n');
+    }
+  } finally {
+    session.close();
+  }
+  return 0;
+}
+
+async function watch(args: ParsedArgs): Promise<number> {
+  const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
+  const session = await attachFromArgs(args, true);
+  const store = new StreamStore(session.initialSnapshot);
+  session.onDelta((d) => store.apply(d));
+  const draw = (): void => {
+    const now = store.now();
+    const streams = judgeAll(store.streams.values(), store.servers, now, threshold);
+    const suspects = streams.filter((s) => s.suspect).length;
+    const head = `grpc-streams watch  ${session.label}  pid ${store.pid}  ${streams.length} open, ${suspects} suspect  (Ctrl+C to stop)`;
+    process.stdout.write(`\x1b[H\x1b[2J${head}\n${renderServers([...store.servers.values()], threshold)}\n\n${renderStreams(streams)}\n`);
+  };
+  draw();
+  const timer = setInterval(draw, 1000);
+  return new Promise<number>((resolve) => {
+    const stop = (code: number, message?: string): void => {
+      clearInterval(timer);
+      session.close();
+      if (message) process.stderr.write(message + '\n');
+      resolve(code);
+    };
+    process.once('SIGINT', () => stop(0));
+    session.onClose((reason) => stop(reason === 'detached' ? 0 : 1, `grpc-streams: the process went away (${reason}).`));
+  });
+}
+
+async function cancel(args: ParsedArgs): Promise<number> {
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('Say which stream: grpc-streams cancel STREAM_ID --inspect HOST:PORT.');
+  const session = await attachFromArgs(args, false);
+  try {
+    const stream = session.initialSnapshot.streams.find((s) => s.id === id);
+    if (!stream) throw new AttachError('bad-input', `There is no open stream ${id} in process ${session.initialSnapshot.pid} (run grpc-streams list).`);
+    if (!args.switches.has('--yes')) {
+      const ok = await confirm(`Cancel stream ${id} (${stream.method} from ${stream.peer})? Its client gets CANCELLED.`);
+      if (!ok) {
+        process.stderr.write('Not cancelled.\n');
+        return 1;
+      }
+    }
+    const r = await session.cancel(id);
+    if (!r.ok) throw new AttachError('bad-input', r.error ?? `Could not cancel ${id}.`);
+    process.stdout.write(`Cancelled ${id} (${stream.method}).\n`);
+    return 0;
+  } finally {
+    session.close();
+  }
+}
+
+async function detach(args: ParsedArgs): Promise<number> {
+  const session = await attachFromArgs(args, false);
+  await session.detachAgent();
+  process.stdout.write(`Detached from process ${session.initialSnapshot.pid}: the agent removed its hooks.\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP.main + '\n');
+    return command ? 0 : 2;
+  }
+  if (!(command in HELP) || command === 'main') {
+    process.stderr.write(`grpc-streams: unknown command "${command}". Run grpc-streams --help.\n`);
+    return 2;
+  }
+  try {
+    if (command === 'lint') return await runLint(rest);
+    if (command === 'fix') return await runFix(rest);
+    const args = parseArgs(rest, COMMON_VALUES, COMMON_SWITCHES);
+    if (args.switches.has('--help') || args.switches.has('-h')) {
+      process.stdout.write(HELP[command] + '\n');
+      return 0;
+    }
+    switch (command) {
+      case 'list': return await list(args);
+      case 'watch': return await watch(args);
+      case 'cancel': return await cancel(args);
+      case 'detach': return await detach(args);
+    }
+    return 2;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`grpc-streams ${command}: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`grpc-streams: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`grpc-streams: ${errorMessage(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

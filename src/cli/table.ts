@@ -1,0 +1,37 @@
+// Text rendering for `list` and `watch`. Pure, so tests call it directly.
+import type { JudgedStream } from '../model/listJson';
+import type { ServerRecord } from '../agent/protocol';
+import { formatSeconds, keepaliveVerdict } from '../model/suspect';
+
+export function formatIdle(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function renderTable(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+}
+
+export function renderServers(servers: ServerRecord[], thresholdMs: number): string {
+  return servers
+    .map((s) => {
+      const k = keepaliveVerdict(s, thresholdMs);
+      const ka = s.keepalive.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(s.keepalive.timeMs)}/${formatSeconds(s.keepalive.timeoutMs ?? 20000)}`;
+      const warn = k === 'ok' ? '' : '  (!)';
+      return `server ${s.id}  ${s.addresses.join(', ') || '(not listening)'}  grpc-js ${s.grpcJsVersion}  ${ka}${warn}  ${s.methods.length} methods`;
+    })
+    .join('\n');
+}
+
+export function renderStreams(streams: JudgedStream[]): string {
+  if (streams.length === 0) return 'No open streams.';
+  const sorted = [...streams].sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.idleMs - a.idleMs);
+  const rows = [['ID', 'METHOD', 'KIND', 'PEER', 'IDLE', 'RECV', 'SENT', 'STATE', 'SUSPECT']];
+  for (const s of sorted) {
+    rows.push([s.id, s.method, s.kind, s.peer, formatIdle(s.idleMs), String(s.received), String(s.sent), s.state, s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
+  }
+  return renderTable(rows);
+}

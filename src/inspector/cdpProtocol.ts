@@ -1,0 +1,92 @@
+// The slice of the Chrome DevTools Protocol (as Node's inspector speaks it) that we use, typed.
+
+export interface RemoteObject {
+  type: string;
+  subtype?: string;
+  className?: string;
+  value?: unknown;
+  unserializableValue?: string;
+  description?: string;
+  objectId?: string;
+}
+
+export interface ExceptionDetails {
+  text: string;
+  exception?: RemoteObject;
+  lineNumber?: number;
+  columnNumber?: number;
+}
+
+export interface CallArgument {
+  value?: unknown;
+  objectId?: string;
+}
+
+export interface InternalPropertyDescriptor {
+  name: string;
+  value?: RemoteObject;
+}
+
+export interface FunctionLocation {
+  scriptId: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+export interface CdpCommands {
+  'Runtime.evaluate': {
+    params: {
+      expression: string;
+      returnByValue?: boolean;
+      includeCommandLineAPI?: boolean;
+      awaitPromise?: boolean;
+      silent?: boolean;
+      objectGroup?: string;
+    };
+    result: { result: RemoteObject; exceptionDetails?: ExceptionDetails };
+  };
+  'Runtime.callFunctionOn': {
+    params: {
+      functionDeclaration: string;
+      objectId?: string;
+      executionContextId?: number;
+      arguments?: CallArgument[];
+      returnByValue?: boolean;
+      silent?: boolean;
+      awaitPromise?: boolean;
+      objectGroup?: string;
+    };
+    result: { result: RemoteObject; exceptionDetails?: ExceptionDetails };
+  };
+  'Runtime.queryObjects': {
+    params: { prototypeObjectId: string; objectGroup?: string };
+    result: { objects: RemoteObject };
+  };
+  'Runtime.getProperties': {
+    params: { objectId: string; ownProperties?: boolean };
+    result: { result: unknown[]; internalProperties?: InternalPropertyDescriptor[] };
+  };
+  'Runtime.releaseObjectGroup': { params: { objectGroup: string }; result: Record<string, never> };
+  'Runtime.addBinding': { params: { name: string }; result: Record<string, never> };
+  'Runtime.removeBinding': { params: { name: string }; result: Record<string, never> };
+  'Runtime.enable': { params: Record<string, never>; result: Record<string, never> };
+  'Debugger.enable': { params: Record<string, never>; result: { debuggerId?: string } };
+  'Debugger.disable': { params: Record<string, never>; result: Record<string, never> };
+}
+
+export interface CdpEvents {
+  'Runtime.bindingCalled': { name: string; payload: string; executionContextId: number };
+  'Debugger.scriptParsed': { scriptId: string; url: string };
+}
+
+export type CdpMethod = keyof CdpCommands;
+export type CdpEvent = keyof CdpEvents;
+
+/** One inspector target as /json/list describes it. */
+export interface InspectorTarget {
+  id: string;
+  title: string;
+  type: string;
+  url: string;
+  webSocketDebuggerUrl: string;
+}

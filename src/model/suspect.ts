@@ -1,0 +1,81 @@
+// Which streams look leaked, and why, in words a user understands. Pure functions.
+import { compareVersions } from '../agent/kinds';
+import type { ServerRecord, StreamRecord } from '../agent/protocol';
+
+/** grpc-js before this version may leave a connection hanging after a keepalive timeout (grpc-node #2953). */
+export const KEEPALIVE_FIX_VERSION = '1.14.2';
+
+/** Time since anything happened on the call: the latest of received, sent and start. */
+export function idleMs(s: StreamRecord, now: number): number {
+  const last = Math.max(s.lastReceivedAt ?? 0, s.lastSentAt ?? 0, s.startedAt ?? s.observedSince);
+  return Math.max(0, now - last);
+}
+
+/** Time since the client last sent a message (or the call started). */
+export function receiveIdleMs(s: StreamRecord, now: number): number {
+  return Math.max(0, now - (s.lastReceivedAt ?? s.startedAt ?? s.observedSince));
+}
+
+export function ageMs(s: StreamRecord, now: number): number {
+  return Math.max(0, now - (s.startedAt ?? s.observedSince));
+}
+
+export type KeepaliveVerdict = 'none' | 'too-slow' | 'buggy' | 'ok';
+
+/** Whether the server's keepalive can notice a vanished client within the idle threshold. */
+export function keepaliveVerdict(server: Pick<ServerRecord, 'keepalive' | 'grpcJsVersion'> | undefined, thresholdMs: number): KeepaliveVerdict {
+  const t = server?.keepalive.timeMs ?? null;
+  if (t === null) return 'none';
+  if (t > thresholdMs) return 'too-slow';
+  if (server && server.grpcJsVersion !== 'unknown' && compareVersions(server.grpcJsVersion, KEEPALIVE_FIX_VERSION) < 0) return 'buggy';
+  return 'ok';
+}
+
+export function formatSeconds(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172800) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86400)} days`;
+}
+
+export interface SuspectVerdict {
+  suspect: boolean;
+  reasons: string[];
+}
+
+/**
+ * A stream is suspect when it has received nothing for longer than the threshold and either its
+ * server has no keepalive in force or its client has not half-closed. A server stream is judged
+ * by silence in both directions (its handler is not waiting to receive). Unary calls running
+ * longer than the threshold are suspect too.
+ */
+export function judgeStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): SuspectVerdict {
+  const reasons: string[] = [];
+  const keepalive = keepaliveVerdict(server, thresholdMs);
+  const keepaliveReason = (): string | null => {
+    switch (keepalive) {
+      case 'none': return 'server has no keepalive';
+      case 'too-slow': return `server keepalive (${formatSeconds(server?.keepalive.timeMs ?? 0)}) is slower than the idle threshold (${formatSeconds(thresholdMs)})`;
+      case 'buggy': return `grpc-js ${server?.grpcJsVersion} may leave a dead connection open after a keepalive timeout (grpc-node #2953; fixed in ${KEEPALIVE_FIX_VERSION})`;
+      default: return null;
+    }
+  };
+  if (s.kind === 'unary') {
+    const age = ageMs(s, now);
+    if (age <= thresholdMs) return { suspect: false, reasons };
+    reasons.push(`unary call running for ${formatSeconds(age)}`);
+    const k = keepaliveReason();
+    if (k) reasons.push(k);
+    return { suspect: true, reasons };
+  }
+  const silent = s.kind === 'server_stream' ? idleMs(s, now) : receiveIdleMs(s, now);
+  if (silent <= thresholdMs) return { suspect: false, reasons };
+  const k = keepaliveReason();
+  const open = s.state === 'active';
+  if (!k && !open) return { suspect: false, reasons };
+  reasons.push(s.kind === 'server_stream' ? `nothing sent or received for ${formatSeconds(silent)}` : `no message for ${formatSeconds(silent)}`);
+  if (k) reasons.push(k);
+  if (open) reasons.push('client has not half-closed');
+  return { suspect: true, reasons };
+}
