@@ -1,0 +1,79 @@
+// Pure functions: suspect rules, idle times, address rules, durations, the client-side store.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { lib } = require('./helpers/lib');
+const { judgeStream, idleMs, keepaliveVerdict } = lib('model/suspect.js');
+const { parseInspectorAddress, isLoopbackHost, assertAllowedHost } = lib('inspector/address.js');
+const { parseDuration } = lib('model/listJson.js');
+const { StreamStore } = lib('model/streamStore.js');
+const { renderStreams, formatIdle } = lib('cli/table.js');
+
+const server = (timeMs, version = '1.14.7') => ({ id: 's1', grpcJsVersion: version, addresses: [], methods: [], keepalive: { timeMs, timeoutMs: null, maxConnectionIdleMs: null, maxConnectionAgeMs: null } });
+const stream = (over = {}) => ({ id: 'c1', serverId: 's1', method: '/a.B/C', kind: 'client_stream', peer: 'p', startedAt: 0, observedSince: 0, lastReceivedAt: 1000, lastSentAt: null, received: 1, sent: 0, deadline: null, state: 'active', ...over });
+
+test('idle time is measured from the latest of received, sent and start', () => {
+  assert.equal(idleMs(stream({ lastReceivedAt: 1000, lastSentAt: 5000 }), 9000), 4000);
+  assert.equal(idleMs(stream({ lastReceivedAt: null, lastSentAt: null, startedAt: null, observedSince: 2000 }), 3000), 1000);
+});
+
+test('suspect: silent past the threshold and (no keepalive or not half-closed)', () => {
+  const now = 42000;
+  const v = judgeStream(stream(), server(null), now, 30000);
+  assert.deepEqual(v, { suspect: true, reasons: ['no message for 41 s', 'server has no keepalive', 'client has not half-closed'] });
+  assert.equal(judgeStream(stream(), server(null), 20000, 30000).suspect, false, 'not yet past the threshold');
+  assert.deepEqual(judgeStream(stream({ state: 'half_closed' }), server(2000), now, 30000), { suspect: false, reasons: [] }, 'keepalive in force and half-closed');
+  assert.deepEqual(judgeStream(stream(), server(2000), now, 30000).reasons, ['no message for 41 s', 'client has not half-closed']);
+  assert.match(judgeStream(stream({ state: 'half_closed' }), server(7_200_000), now, 30000).reasons[1], /keepalive \(2 h\) is slower than the idle threshold \(30 s\)/);
+  assert.match(judgeStream(stream({ state: 'half_closed' }), server(2000, '1.14.1'), now, 30000).reasons[1], /grpc-node #2953/);
+  assert.equal(keepaliveVerdict(server(2000, '1.14.2'), 30000), 'ok');
+});
+
+test('unary calls are suspect when they run longer than the threshold; server streams by silence both ways', () => {
+  const u = judgeStream(stream({ kind: 'unary', state: 'half_closed', startedAt: 0 }), server(null), 31000, 30000);
+  assert.deepEqual(u.reasons, ['unary call running for 31 s', 'server has no keepalive']);
+  const busy = judgeStream(stream({ kind: 'server_stream', state: 'half_closed', lastSentAt: 40000 }), server(null), 41000, 30000);
+  assert.equal(busy.suspect, false, 'a server stream that keeps sending is not suspect');
+});
+
+test('inspector addresses: parsing and the loopback rule', () => {
+  assert.deepEqual(parseInspectorAddress('127.0.0.1:9229'), { host: '127.0.0.1', port: 9229 });
+  assert.deepEqual(parseInspectorAddress('[::1]:9230'), { host: '::1', port: 9230 });
+  assert.deepEqual(parseInspectorAddress('9231'), { host: '127.0.0.1', port: 9231 });
+  assert.throws(() => parseInspectorAddress('host:99999'), /not an inspector address/);
+  for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ['10.0.0.1', '192.168.1.1', 'example.com', '::', '0.0.0.0']) assert.equal(isLoopbackHost(h), false, h);
+  assert.throws(() => assertAllowedHost({ host: '10.0.0.1', port: 1 }, false), /full code execution/);
+  assert.doesNotThrow(() => assertAllowedHost({ host: '10.0.0.1', port: 1 }, true));
+});
+
+test('durations', () => {
+  assert.equal(parseDuration('30s'), 30000);
+  assert.equal(parseDuration('2m'), 120000);
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('45'), 45000);
+  assert.throws(() => parseDuration('soon'), /not a duration/);
+});
+
+test('the store applies deltas and reports exactly what changed', () => {
+  const snap = { agentVersion: 1, pid: 1, node: 'v', now: 1000, seq: 1, grpcJs: [], copies: [], servers: [server(null)], streams: [stream({ id: 'c1' }), stream({ id: 'c2' })], ended: [] };
+  const store = new StreamStore(snap, 400);
+  assert.equal(store.clockOffsetMs, 600);
+  const change = store.apply({ seq: 2, now: 2000, upserts: [stream({ id: 'c2', received: 5 }), stream({ id: 'c3' })], ended: [{ id: 'c1', statusCode: 1 }] }, 2000);
+  assert.deepEqual(change, { updated: ['c2', 'c3'], removed: ['c1'], serversChanged: false });
+  assert.deepEqual([...store.streams.keys()].sort(), ['c2', 'c3']);
+  assert.equal(store.streams.get('c2').received, 5);
+  assert.equal(store.ended.length, 1);
+});
+
+test('the text table puts suspect streams first', () => {
+  assert.equal(formatIdle(41000), '41s');
+  assert.equal(formatIdle(125000), '2m05s');
+  const out = renderStreams([
+    { ...stream({ id: 'ok1' }), idleMs: 1000, suspect: false, reasons: [] },
+    { ...stream({ id: 'bad1' }), idleMs: 50000, suspect: true, reasons: ['no message for 50 s'] },
+  ]);
+  const lines = out.split('\n');
+  assert.match(lines[1], /^bad1 .* yes: no message for 50 s$/);
+  assert.match(lines[2], /^ok1 /);
+});
