@@ -3,12 +3,8 @@ import type { JudgedStream } from '../model/listJson';
 import type { ServerRecord } from '../agent/protocol';
 import { formatSeconds, keepaliveVerdict } from '../model/suspect';
 
-export function formatIdle(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+export { formatIdleShort as formatIdle } from '../model/treeModel';
+import { formatIdleShort as formatIdle } from '../model/treeModel';
 
 export function renderTable(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

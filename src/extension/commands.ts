@@ -1,0 +1,183 @@
+// The commands of the Streams view. Each takes the tree node it was invoked on (context menus)
+// or falls back to the view's selection (palette, keyboard).
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import { parseInspectorAddress } from '../inspector/address';
+import { errorMessage } from '../inspector/errors';
+import { judgeAll, toListJson } from '../model/listJson';
+import type { Attachment, AttachmentManager } from './attachments';
+import { CommandIds, ViewIds } from './ids';
+import type { Log } from './log';
+import { pickProcessInspector } from './processPicker';
+import type { SettingsWatcher } from './settings';
+import type { StreamTreeNode, StreamTreeProvider } from './streamTreeProvider';
+
+export interface StreamRef {
+  attachmentId: string;
+  streamId: string;
+}
+
+export class StreamCommands implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly attachments: AttachmentManager,
+    private readonly tree: StreamTreeProvider,
+    private readonly view: vscode.TreeView<StreamTreeNode>,
+    private readonly settings: SettingsWatcher,
+    private readonly log: Log,
+  ) {
+    const reg = (id: string, fn: (...args: never[]) => unknown): void => {
+      this.disposables.push(vscode.commands.registerCommand(id, async (...args: never[]) => {
+        try {
+          await fn.apply(this, args);
+        } catch (e) {
+          this.log.error(`${id} failed`, e);
+          void vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`);
+        }
+      }));
+    };
+    reg(CommandIds.attachToProcess, this.attachToProcess);
+    reg(CommandIds.attachToAddress, this.attachToAddress);
+    reg(CommandIds.detach, this.detach);
+    reg(CommandIds.refresh, this.refresh);
+    reg(CommandIds.cancelStream, this.cancelStream);
+    reg(CommandIds.goToHandler, this.goToHandler);
+    reg(CommandIds.copyStreamDetails, this.copyStreamDetails);
+    reg(CommandIds.exportSnapshot, this.exportSnapshot);
+    reg(CommandIds.focusView, () => vscode.commands.executeCommand(`${ViewIds.streams}.focus`));
+  }
+
+  private async attachToProcess(): Promise<void> {
+    const picked = await pickProcessInspector();
+    if (!picked) return;
+    await this.attachments.attach({ address: { host: '127.0.0.1', port: picked.port }, label: `pid ${picked.pid}`, allowRemote: false });
+  }
+
+  private async attachToAddress(): Promise<void> {
+    const text = await vscode.window.showInputBox({
+      title: 'gRPC Streams: Attach to Inspector Address',
+      prompt: 'The address of a Node inspector (node --inspect=HOST:PORT)',
+      placeHolder: '127.0.0.1:9229',
+      value: '127.0.0.1:9229',
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        try {
+          parseInspectorAddress(v);
+          return undefined;
+        } catch (e) {
+          return errorMessage(e);
+        }
+      },
+    });
+    if (!text) return;
+    await this.attachments.attach({ address: parseInspectorAddress(text), allowRemote: this.settings.config.allowRemoteInspector });
+  }
+
+  private async detach(node?: StreamTreeNode): Promise<void> {
+    const a = await this.attachmentFor(node, 'Detach from which process?');
+    if (a) await this.attachments.detach(a);
+  }
+
+  private async refresh(node?: StreamTreeNode): Promise<void> {
+    const targets = node ? [this.attachments.get(node.attachmentId)].filter((a): a is Attachment => !!a) : this.attachments.all;
+    await Promise.all(targets.map((a) => this.attachments.refresh(a)));
+  }
+
+  private async cancelStream(node?: StreamTreeNode | StreamRef): Promise<void> {
+    const ref = this.streamRef(node);
+    if (!ref) {
+      void vscode.window.showInformationMessage('gRPC Streams: select a stream in the Streams view first.');
+      return;
+    }
+    const a = this.attachments.get(ref.attachmentId);
+    const s = a?.store.streams.get(ref.streamId);
+    if (!a || !s) {
+      void vscode.window.showWarningMessage(`gRPC Streams: stream ${ref.streamId} has already ended.`);
+      return;
+    }
+    const ok = await vscode.window.showWarningMessage(
+      `Cancel the ${s.kind} stream ${s.method} from ${s.peer}?`,
+      { modal: true, detail: 'The server ends the call with status CANCELLED; its handler sees "cancelled" and the client gets an error.' },
+      'Cancel Stream',
+    );
+    if (ok !== 'Cancel Stream') return;
+    const r = await a.session.cancel(s.id);
+    if (!r.ok) throw new Error(r.error ?? `could not cancel ${s.id}`);
+    this.log.info(`Cancelled ${s.id} (${s.method} from ${s.peer}) in process ${a.store.pid}.`);
+  }
+
+  private async goToHandler(node?: StreamTreeNode | StreamRef): Promise<void> {
+    const n = node && 'type' in node ? node : undefined;
+    let target: { a: Attachment; serverId: string; method: string } | undefined;
+    const ref = this.streamRef(node);
+    if (ref) {
+      const a = this.attachments.get(ref.attachmentId);
+      const s = a?.store.streams.get(ref.streamId);
+      if (a && s) target = { a, serverId: s.serverId, method: s.method };
+    } else if (n?.type === 'method') {
+      const a = this.attachments.get(n.attachmentId);
+      if (a) target = { a, serverId: n.serverId, method: n.path };
+    }
+    if (!target) {
+      void vscode.window.showInformationMessage('gRPC Streams: select a stream or method in the Streams view first.');
+      return;
+    }
+    const loc = await target.a.session.handlerLocation(target.serverId, target.method);
+    if (!loc) throw new Error(`the process did not say where the handler of ${target.method} is defined.`);
+    if (!loc.url.startsWith('file:')) throw new Error(`the handler of ${target.method} is in ${loc.url}, which is not a file on this machine.`);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(loc.url));
+    const pos = new vscode.Position(loc.line, loc.column);
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+  }
+
+  private async copyStreamDetails(node?: StreamTreeNode | StreamRef): Promise<void> {
+    const ref = this.streamRef(node);
+    const a = ref && this.attachments.get(ref.attachmentId);
+    const s = ref && a?.store.streams.get(ref.streamId);
+    if (!a || !s) {
+      void vscode.window.showInformationMessage('gRPC Streams: select an open stream first.');
+      return;
+    }
+    const [judged] = judgeAll([s], a.store.servers, a.store.now(), this.settings.config.suspectAfterMs);
+    await vscode.env.clipboard.writeText(JSON.stringify({ pid: a.store.pid, ...judged }, null, 2));
+    void vscode.window.setStatusBarMessage('gRPC Streams: stream details copied', 3000);
+  }
+
+  private async exportSnapshot(node?: StreamTreeNode): Promise<void> {
+    const a = await this.attachmentFor(node, 'Export the streams of which process?');
+    if (!a) return;
+    const snap = await a.session.refresh();
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Export gRPC streams snapshot',
+      filters: { JSON: ['json'] },
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), `grpc-streams-${snap.pid}.json`),
+    });
+    if (!uri) return;
+    const json = toListJson(snap, this.settings.config.suspectAfterMs);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(json, null, 2) + '\n'));
+    void vscode.window.showInformationMessage(`gRPC Streams: exported ${json.streams.length} streams to ${uri.fsPath}.`);
+  }
+
+  private streamRef(node?: StreamTreeNode | StreamRef): StreamRef | undefined {
+    if (node && !('type' in node) && node.streamId) return node;
+    const n = (node as StreamTreeNode | undefined) ?? this.view.selection[0];
+    return this.tree.resolveStream(n);
+  }
+
+  private async attachmentFor(node: StreamTreeNode | undefined, question: string): Promise<Attachment | undefined> {
+    const fromNode = node ?? this.view.selection[0];
+    if (fromNode) return this.attachments.get(fromNode.attachmentId);
+    const all = this.attachments.all;
+    if (all.length <= 1) return all[0];
+    const pick = await vscode.window.showQuickPick(
+      all.map((a) => ({ label: `process ${a.store.pid}`, description: a.label, a })),
+      { placeHolder: question },
+    );
+    return pick?.a;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

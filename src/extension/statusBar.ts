@@ -1,0 +1,40 @@
+// `gRPC 12 streams · 2 suspect` in the status bar; a click focuses the Streams view.
+import * as vscode from 'vscode';
+import { countSuspects, statusBarText } from '../model/treeModel';
+import type { AttachmentManager } from './attachments';
+import { CommandIds } from './ids';
+import type { SettingsWatcher } from './settings';
+
+export class StreamStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('grpcStreams.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly attachments: AttachmentManager, private readonly settings: SettingsWatcher) {
+    this.item.name = 'gRPC Streams';
+    this.item.command = CommandIds.focusView;
+    this.disposables.push(attachments.onDidChangeAttachments(() => this.update()), attachments.onDidChangeData(() => this.update()), settings.onDidChange(() => this.update()));
+    // Suspects appear by time passing, not only by events; the count is cheap to recompute.
+    this.timer = setInterval(() => this.update(), 2000);
+    this.update();
+  }
+
+  private update(): void {
+    const all = this.attachments.all;
+    if (all.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const counts = countSuspects(all.map((a) => a.store), this.settings.config);
+    this.item.text = `$(pulse) ${statusBarText(counts)}`;
+    this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show the streams.`;
+    this.item.backgroundColor = counts.suspect > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.item.dispose();
+  }
+}

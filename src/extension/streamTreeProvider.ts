@@ -1,0 +1,263 @@
+// The Streams tree: process → server → method → stream. Elements are cached by a stable id so
+// expansion and selection survive updates; changes fire per changed element, and the per-second
+// idle tick runs only while the view is visible.
+import * as vscode from 'vscode';
+import {
+  changedRows,
+  groupByMethod,
+  methodLabel,
+  serverLabel,
+  serverView,
+  streamRow,
+  streamTooltip,
+  visibleStreams,
+  type StreamRow,
+} from '../model/treeModel';
+import type { AttachmentChange, AttachmentManager } from './attachments';
+import { ItemContext } from './ids';
+import type { ExtensionConfig, SettingsWatcher } from './settings';
+
+export type StreamTreeNode =
+  | { type: 'process'; id: string; attachmentId: string }
+  | { type: 'server'; id: string; attachmentId: string; serverId: string }
+  | { type: 'method'; id: string; attachmentId: string; serverId: string; path: string }
+  | { type: 'stream'; id: string; attachmentId: string; serverId: string; path: string; streamId: string }
+  | { type: 'more'; id: string; attachmentId: string; hidden: number };
+
+const STATUS_ICON = {
+  active: new vscode.ThemeIcon('pulse', new vscode.ThemeColor('charts.green')),
+  idle: new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.yellow')),
+  suspect: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.errorForeground')),
+};
+
+export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<StreamTreeNode | StreamTreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly nodes = new Map<string, StreamTreeNode>();
+  /** Stream rows as last handed to VS Code, by node id: what a tick compares against. */
+  private readonly rendered = new Map<string, StreamRow>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private visible = false;
+  private config: ExtensionConfig;
+
+  constructor(private readonly attachments: AttachmentManager, settings: SettingsWatcher) {
+    this.config = settings.config;
+    this.disposables.push(
+      attachments.onDidChangeAttachments(() => this.refreshAll()),
+      attachments.onDidChangeData((c) => this.onData(c)),
+      settings.onDidChange((c) => {
+        this.config = c;
+        this.restartTimer();
+        this.refreshAll();
+      }),
+    );
+  }
+
+  /** The view tells us when it is shown or hidden: tick only while someone can see it. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.restartTimer();
+    if (visible) this.tick();
+  }
+
+  getTreeItem(node: StreamTreeNode): vscode.TreeItem {
+    const a = this.attachments.get(node.attachmentId);
+    const item = new vscode.TreeItem('', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = node.id;
+    if (!a) {
+      item.label = 'detached';
+      item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+      return item;
+    }
+    const store = a.store;
+    switch (node.type) {
+      case 'process': {
+        item.label = `process ${store.pid}`;
+        item.description = `${a.label} · node ${store.node} · ${store.streams.size} open`;
+        item.iconPath = new vscode.ThemeIcon('server-process');
+        item.contextValue = ItemContext.process;
+        item.tooltip = `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}`;
+        break;
+      }
+      case 'server': {
+        const server = store.servers.get(node.serverId);
+        if (!server) break;
+        const open = [...store.streams.values()].filter((s) => s.serverId === node.serverId).length;
+        const view = serverView(server, open, this.config);
+        item.label = serverLabel(server);
+        item.description = view.description;
+        item.iconPath = view.warning ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('server');
+        item.tooltip = view.warning ?? `Keepalive ${server.keepalive.timeMs} ms, timeout ${server.keepalive.timeoutMs ?? 20000} ms`;
+        item.contextValue = ItemContext.server;
+        break;
+      }
+      case 'method': {
+        const count = [...store.streams.values()].filter((s) => s.serverId === node.serverId && s.method === node.path).length;
+        item.label = methodLabel(node.path);
+        item.description = `${count} open`;
+        item.iconPath = new vscode.ThemeIcon('symbol-method');
+        item.contextValue = ItemContext.method;
+        item.collapsibleState = count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
+        break;
+      }
+      case 'stream': {
+        const s = store.streams.get(node.streamId);
+        if (!s) {
+          item.label = 'ended';
+          item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+          break;
+        }
+        const now = store.now();
+        const row = streamRow(s, store.servers.get(s.serverId), now, this.config);
+        this.rendered.set(node.id, row);
+        item.label = row.label;
+        item.description = row.description;
+        item.iconPath = STATUS_ICON[row.status];
+        item.tooltip = streamTooltip(s, row, now);
+        item.contextValue = ItemContext.stream;
+        item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+        item.accessibilityInformation = { label: `${row.status} stream from ${row.label}, ${row.description}` };
+        break;
+      }
+      case 'more': {
+        item.label = `${node.hidden} more streams`;
+        item.description = 'open the dashboard to see all';
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = ItemContext.more;
+        item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+        break;
+      }
+    }
+    return item;
+  }
+
+  getChildren(node?: StreamTreeNode): StreamTreeNode[] {
+    if (!node) return this.attachments.all.map((a) => this.node({ type: 'process', id: a.id, attachmentId: a.id }));
+    const a = this.attachments.get(node.attachmentId);
+    if (!a) return [];
+    if (node.type === 'process') {
+      return [...a.store.servers.keys()].map((serverId) => this.node({ type: 'server', id: `${a.id}/${serverId}`, attachmentId: a.id, serverId }));
+    }
+    if (node.type === 'server') {
+      return [...groupByMethod(a.store, node.serverId).keys()].map((path) =>
+        this.node({ type: 'method', id: `${node.id}/${path}`, attachmentId: a.id, serverId: node.serverId, path }),
+      );
+    }
+    if (node.type === 'method') {
+      const streams = groupByMethod(a.store, node.serverId).get(node.path) ?? [];
+      const { shown, hidden } = visibleStreams(streams, a.store.now(), this.config.maxStreamsPerMethod);
+      const children: StreamTreeNode[] = shown.map((s) =>
+        this.node({ type: 'stream', id: `${node.id}/${s.id}`, attachmentId: a.id, serverId: node.serverId, path: node.path, streamId: s.id }),
+      );
+      if (hidden > 0) children.push({ type: 'more', id: `${node.id}/more`, attachmentId: a.id, hidden });
+      return children;
+    }
+    return [];
+  }
+
+  getParent(node: StreamTreeNode): StreamTreeNode | undefined {
+    const cut = node.id.lastIndexOf('/');
+    if (node.type === 'process') return undefined;
+    if (node.type === 'server') return this.nodes.get(node.attachmentId);
+    if (node.type === 'method') return this.nodes.get(`${node.attachmentId}/${node.serverId}`);
+    return this.nodes.get(node.id.slice(0, cut));
+  }
+
+  /** The attachment and stream behind a stream node. */
+  resolveStream(node: StreamTreeNode | undefined): { attachmentId: string; streamId: string; serverId: string; path: string } | undefined {
+    return node && node.type === 'stream' ? node : undefined;
+  }
+
+  private node<T extends StreamTreeNode>(n: T): T {
+    const existing = this.nodes.get(n.id);
+    if (existing) return existing as T;
+    this.nodes.set(n.id, n);
+    return n;
+  }
+
+  private onData({ attachment, change }: AttachmentChange): void {
+    const fire = new Set<StreamTreeNode>();
+    const store = attachment.store;
+    const methodNode = (serverId: string, path: string): StreamTreeNode | undefined => this.nodes.get(`${attachment.id}/${serverId}/${path}`);
+    for (const id of change.updated) {
+      const s = store.streams.get(id);
+      if (!s) continue;
+      const streamNode = this.nodes.get(`${attachment.id}/${s.serverId}/${s.method}/${id}`);
+      if (streamNode) {
+        fire.add(streamNode);
+      } else {
+        // A new stream: its method's children and count change.
+        const m = methodNode(s.serverId, s.method);
+        if (m) fire.add(m);
+        else {
+          const srv = this.nodes.get(`${attachment.id}/${s.serverId}`);
+          if (srv) fire.add(srv);
+        }
+      }
+    }
+    for (const id of change.removed) {
+      for (const [nodeId, n] of this.nodes) {
+        if (n.type === 'stream' && n.attachmentId === attachment.id && n.streamId === id) {
+          this.nodes.delete(nodeId);
+          this.rendered.delete(nodeId);
+          const m = methodNode(n.serverId, n.path);
+          if (m) fire.add(m);
+        }
+      }
+    }
+    const processNode = this.nodes.get(attachment.id);
+    if (change.serversChanged && processNode) {
+      this.emitter.fire(processNode);
+      return;
+    }
+    if ((change.removed.length > 0 || fire.size > 0) && processNode) {
+      // Counts in the process and server descriptions.
+      fire.add(processNode);
+      for (const n of fire) if (n.type === 'method' || n.type === 'stream') {
+        const srv = this.nodes.get(`${attachment.id}/${n.serverId}`);
+        if (srv) fire.add(srv);
+      }
+    }
+    if (fire.size > 0) this.emitter.fire([...fire]);
+  }
+
+  /** One idle-timer tick: re-render only the stream rows whose text or status changed. */
+  tick(): void {
+    const fire: StreamTreeNode[] = [];
+    for (const a of this.attachments.all) {
+      const mine = new Map<string, StreamRow>();
+      const byStream = new Map<string, string>();
+      for (const [nodeId, row] of this.rendered) {
+        const n = this.nodes.get(nodeId);
+        if (n && n.type === 'stream' && n.attachmentId === a.id) {
+          mine.set(n.streamId, row);
+          byStream.set(n.streamId, nodeId);
+        }
+      }
+      for (const row of changedRows(a.store, mine, a.store.now(), this.config)) {
+        const n = this.nodes.get(byStream.get(row.id) as string);
+        if (n) fire.push(n);
+      }
+    }
+    if (fire.length > 0) this.emitter.fire(fire);
+  }
+
+  private refreshAll(): void {
+    for (const [id, n] of this.nodes) if (!this.attachments.get(n.attachmentId)) this.nodes.delete(id);
+    for (const id of this.rendered.keys()) if (!this.nodes.has(id)) this.rendered.delete(id);
+    this.emitter.fire(undefined);
+  }
+
+  private restartTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.visible) this.timer = setInterval(() => this.tick(), this.config.refreshIntervalMs);
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+// End to end in a real VS Code (code-server) and a real browser: install the packaged extension,
+// attach to a real gRPC server through the command palette, and watch a frozen client's stream.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, startClient, until, killAll } = require('./helpers/procs');
+const { CodeServer } = require('./e2e/codeServer');
+
+test.after(killAll);
+
+test('Streams view: attach by address, idle time grows, the stream turns suspect, Cancel Stream reaches the handler', { timeout: 240000 }, async () => {
+  const server = await startServer();
+  const client = await startClient(server.port, 'upload');
+  const cs = await CodeServer.start({ settings: { 'grpcStreams.idleWarningSeconds': 2, 'grpcStreams.suspectAfterSeconds': 4 } });
+  try {
+    const page = await cs.openBrowser();
+    await cs.screenshot('01-workbench');
+    client.freeze();
+
+    await cs.runCommand('gRPC Streams: Attach to Inspector Address…');
+    await cs.answerInput(`127.0.0.1:${server.inspectPort}`);
+    await cs.runCommand('View: Show gRPC Streams');
+    const streamRow = () => cs.streamRows().then((rows) => rows.find((r) => r.aria.includes('stream from 127.0.0.1')));
+    const first = await until(streamRow, 30000, 'the stream row');
+    await cs.screenshot('02-attached');
+    const rows = await cs.streamRows();
+    const labels = rows.map((r) => r.label);
+    assert.ok(labels.includes(`127.0.0.1:${server.port}`), `server row in ${labels}`);
+    const methodRow = rows.find((r) => r.label === 'demo.Ingest/Upload');
+    assert.ok(methodRow, 'method row');
+    assert.equal(methodRow.description, '1 open');
+    assert.ok(first.level > methodRow.level, 'the stream sits under its method');
+    assert.match(first.description, /^idle \d+s · ↓0 ↑0 · client_stream$/);
+
+    const idleOf = (r) => Number(/idle (\d+)s/.exec(r.description)[1]);
+    const i1 = idleOf(first);
+    await page.waitForTimeout(3000);
+    const second = await streamRow();
+    assert.ok(idleOf(second) >= i1 + 2, `idle grew: ${first.description} → ${second.description}`);
+
+    const suspect = await until(async () => {
+      const r = await streamRow();
+      return r && r.aria.startsWith('suspect') && r;
+    }, 15000, 'the stream to turn suspect');
+    assert.match(suspect.aria, /^suspect stream from 127\.0\.0\.1:\d+/);
+    // The status bar counts it too.
+    await page.locator('.statusbar-item', { hasText: 'gRPC 1 stream · 1 suspect' }).first().waitFor({ timeout: 10000 });
+    await cs.screenshot('03-suspect');
+
+    // Select the stream and cancel it from the palette; confirm the modal dialog.
+    await page.locator('[id="workbench.view.extension.grpcStreams"] .monaco-list-row', { hasText: '↓0 ↑0' }).first().click();
+    await cs.runCommand('gRPC Streams: Cancel Stream');
+    const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel Stream' });
+    await confirm.waitFor({ state: 'visible', timeout: 10000 });
+    await cs.screenshot('04-confirm-cancel');
+    await confirm.click();
+    await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 10000, 'the handler to see cancelled');
+    await until(async () => !(await streamRow()), 10000, 'the stream row to go');
+    const after = await cs.streamRows();
+    assert.equal(after.find((r) => r.label === 'demo.Ingest/Upload').description, '0 open');
+    await cs.screenshot('05-cancelled');
+  } catch (e) {
+    await cs.screenshot('failure').catch(() => undefined);
+    throw e;
+  } finally {
+    await cs.stop();
+    client.kill();
+    server.kill();
+  }
+});
