@@ -1,0 +1,76 @@
+// The one entry point: findings for a file, and the edits of one fix. Used by the CLI (lint/fix)
+// and by the VS Code diagnostics and code actions.
+import { goFixEdits } from './goFixes';
+import { goParser } from './goParser';
+import { analyzeGoTree, type GoFinding } from './goRules';
+import { tsFixEdits } from './tsFixes';
+import { analyzeTsSource, parseTs, type TsFinding } from './tsRules';
+import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
+
+/** Findings without the syntax nodes behind them (safe to keep or send). */
+export function publicFinding(f: Finding): Finding {
+  return { rule: f.rule, language: f.language, range: f.range, message: f.message, fixes: f.fixes };
+}
+
+async function analyzeInternal(fileName: string, text: string): Promise<Array<GoFinding | TsFinding>> {
+  const lang = languageOf(fileName);
+  if (lang === 'go') {
+    const parser = await goParser();
+    const tree = parser.parse(text);
+    if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
+    try {
+      return analyzeGoTree(tree);
+    } finally {
+      tree.delete();
+    }
+  }
+  if (lang === 'typescript' || lang === 'javascript') return analyzeTsSource(parseTs(fileName, text), lang);
+  return [];
+}
+
+export async function analyze(fileName: string, text: string): Promise<Finding[]> {
+  return (await analyzeInternal(fileName, text)).map(publicFinding);
+}
+
+/** True when a file imports gRPC at all (diagnostics stay off otherwise). */
+export function mentionsGrpc(fileName: string, text: string): boolean {
+  const lang = languageOf(fileName);
+  if (lang === 'go') return text.includes('google.golang.org/grpc');
+  if (lang) return text.includes('@grpc/grpc-js');
+  return false;
+}
+
+/**
+ * The edits of one fix for the finding of `rule` that starts on `line` (0-based). The file is
+ * parsed afresh, so the edits always match the text given.
+ */
+export async function fixEdits(fileName: string, text: string, where: { line: number; rule?: string }, kind: FixKind, options: FixOptions = DEFAULT_FIX_OPTIONS): Promise<TextEdit[]> {
+  const lang = languageOf(fileName);
+  if (!lang) throw new AnalysisError(`${fileName} is not a Go, TypeScript or JavaScript file.`);
+  if (lang === 'go') {
+    const parser = await goParser();
+    const tree = parser.parse(text);
+    if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
+    try {
+      const f = pick(analyzeGoTree(tree), where, kind, fileName);
+      return goFixEdits(text, tree, f, kind, options);
+    } finally {
+      tree.delete();
+    }
+  }
+  const sf = parseTs(fileName, text);
+  const f = pick(analyzeTsSource(sf, lang), where, kind, fileName);
+  return tsFixEdits(sf, f, kind, options);
+}
+
+function pick<F extends Finding>(findings: F[], where: { line: number; rule?: string }, kind: FixKind, fileName: string): F {
+  const onLine = findings.filter((f) => f.range.start.line === where.line && (!where.rule || f.rule === where.rule));
+  if (onLine.length === 0) throw new AnalysisError(`${fileName}:${where.line + 1}: no finding on that line (run grpc-streams lint ${fileName}).`);
+  const f = onLine.find((x) => x.fixes.includes(kind));
+  if (!f) throw new AnalysisError(`${fileName}:${where.line + 1}: the ${kind} fix does not apply there (it offers: ${onLine.flatMap((x) => x.fixes).join(', ') || 'none'}).`);
+  return f;
+}
+
+export async function fixText(fileName: string, text: string, where: { line: number; rule?: string }, kind: FixKind, options?: FixOptions): Promise<string> {
+  return applyEdits(text, await fixEdits(fileName, text, where, kind, options));
+}

@@ -1,0 +1,144 @@
+// Go fixes. Each keeps the user's loop body, names and indentation, adds what it needs once,
+// and leaves the file gofmt-clean.
+import type { Node, Tree } from 'web-tree-sitter';
+import { goImportEdits } from './goImports';
+import type { GoFinding, GoNewServer, GoRecvLoop } from './goRules';
+import { descendants, lineIndent, lineStartOf, resultShape } from './goSyntax';
+import { AnalysisError, type FixKind, type FixOptions, type TextEdit } from './types';
+
+export const GO_HELPER_NAME = 'recvWithIdle';
+
+/** A time.Duration expression; gofmt writes it without spaces where it is a call argument. */
+export function goDuration(ms: number, compact = false): string {
+  const sp = compact ? '' : ' ';
+  if (ms % 60_000 === 0) return `${ms / 60_000}${sp}*${sp}time.Minute`;
+  if (ms % 1000 === 0) return `${ms / 1000}${sp}*${sp}time.Second`;
+  return `${ms}${sp}*${sp}time.Millisecond`;
+}
+
+// The receiver goroutine selects on the context for every send, so it always finishes after the
+// handler returns (the textbook version blocks forever on an unbuffered send nobody reads).
+const HELPER = `
+// ${GO_HELPER_NAME} returns a receive function for a gRPC stream that waits on the stream, its
+// context and an idle timer at once. A separate goroutine does the blocking Recv; it selects on
+// ctx for every send, so it never outlives the handler. When the client sends nothing for idle,
+// the returned function fails with DEADLINE_EXCEEDED. Added by gRPC Stream Debugger.
+func ${GO_HELPER_NAME}[T any](ctx context.Context, recv func() (T, error), idle time.Duration) func() (T, error) {
+	type result struct {
+		msg T
+		err error
+	}
+	results := make(chan result, 1)
+	go func() {
+		for {
+			msg, err := recv()
+			select {
+			case results <- result{msg, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	timer := time.NewTimer(idle)
+	return func() (T, error) {
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(idle)
+		var zero T
+		select {
+		case r := <-results:
+			return r.msg, r.err
+		case <-ctx.Done():
+			return zero, status.FromContextError(ctx.Err()).Err()
+		case <-timer.C:
+			return zero, status.Errorf(codes.DeadlineExceeded, "no message from the client for %s", idle)
+		}
+	}
+}
+`;
+
+function declaresHelper(root: Node): boolean {
+  return descendants(root, 'function_declaration').some((f) => f.childForFieldName('name')?.text === GO_HELPER_NAME);
+}
+
+function identifiersIn(node: Node): Set<string> {
+  return new Set(descendants(node, 'identifier').map((n) => n.text));
+}
+
+function contextAware(source: string, site: GoRecvLoop): TextEdit[] {
+  const body = site.loop.childForFieldName('body');
+  if (!body) throw new AnalysisError('the loop has no body');
+  const shape = resultShape(site.fn);
+  if (shape === 'other') throw new AnalysisError('the enclosing function returns more than an error; add the context check by hand');
+  const indent = lineIndent(source, site.loop.startIndex);
+  const ctx = `${site.streamExpr}.Context()`;
+  const ret = shape === 'error' ? `return ${ctx}.Err()` : 'return';
+  const text = [
+    `${indent}\t// Stop waiting once the client is gone or the call is cancelled.`,
+    `${indent}\tselect {`,
+    `${indent}\tcase <-${ctx}.Done():`,
+    `${indent}\t\t${ret}`,
+    `${indent}\tdefault:`,
+    `${indent}\t}`,
+  ].join('\n');
+  return [{ start: body.startIndex + 1, end: body.startIndex + 1, newText: `\n${text}` }];
+}
+
+function asyncReceive(source: string, tree: Tree, site: GoRecvLoop, options: FixOptions): TextEdit[] {
+  const fnBody = site.fn.childForFieldName('body') ?? site.fn;
+  const taken = identifiersIn(fnBody);
+  const base = /^[A-Za-z_]\w*$/.test(site.streamExpr) ? `${site.streamExpr}Recv` : 'recvNext';
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
+  const indent = lineIndent(source, site.loop.startIndex);
+  const at = lineStartOf(source, site.statement.startIndex);
+  const edits: TextEdit[] = [
+    {
+      start: at,
+      end: at,
+      newText: `${indent}${name} := ${GO_HELPER_NAME}(${site.streamExpr}.Context(), ${site.streamExpr}.Recv, ${goDuration(options.idleTimeoutMs, true)})\n`,
+    },
+    ...site.recvCalls.map((c) => ({ start: c.startIndex, end: c.endIndex, newText: `${name}()` })),
+  ];
+  if (!declaresHelper(tree.rootNode) && !options.goHelperDeclaredElsewhere) {
+    const end = source.length;
+    const trailing = source.endsWith('\n') ? '' : '\n';
+    edits.push({ start: end, end, newText: trailing + HELPER });
+  }
+  edits.push(...goImportEdits(source, tree.rootNode, ['context', 'time', 'google.golang.org/grpc/codes', 'google.golang.org/grpc/status']));
+  return edits;
+}
+
+function keepalive(source: string, tree: Tree, site: GoNewServer, options: FixOptions): TextEdit[] {
+  const args = site.call.childForFieldName('arguments');
+  if (!args) throw new AnalysisError('grpc.NewServer has no argument list');
+  const g = site.grpcName;
+  const params = `${g}.KeepaliveParams(keepalive.ServerParameters{Time: ${goDuration(options.keepaliveTimeMs)}, Timeout: ${goDuration(options.keepaliveTimeoutMs)}})`;
+  // Clients may ping as often as the server does; stricter enforcement would GOAWAY them.
+  const policy = `${g}.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: ${goDuration(Math.min(options.keepaliveTimeMs, 5000))}, PermitWithoutStream: true})`;
+  const first = args.namedChildren.find((c) => c && c.type !== 'comment');
+  let edit: TextEdit;
+  if (!first) {
+    edit = { start: args.startIndex + 1, end: args.endIndex - 1, newText: `${params}, ${policy}` };
+  } else if (first.startPosition.row > args.startPosition.row) {
+    const indent = lineIndent(source, first.startIndex);
+    edit = { start: first.startIndex, end: first.startIndex, newText: `${params},\n${indent}${policy},\n${indent}` };
+  } else {
+    edit = { start: first.startIndex, end: first.startIndex, newText: `${params}, ${policy}, ` };
+  }
+  return [edit, ...goImportEdits(source, tree.rootNode, ['time', 'google.golang.org/grpc/keepalive'])];
+}
+
+export function goFixEdits(source: string, tree: Tree, finding: GoFinding, kind: FixKind, options: FixOptions): TextEdit[] {
+  if (!finding.fixes.includes(kind)) throw new AnalysisError(`the ${kind} fix does not apply to ${finding.rule}`);
+  const site = finding.site;
+  if (site.kind === 'recv-loop') return kind === 'context-aware' ? contextAware(source, site) : asyncReceive(source, tree, site, options);
+  return keepalive(source, tree, site, options);
+}

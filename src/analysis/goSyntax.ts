@@ -1,0 +1,82 @@
+// Small helpers over tree-sitter's Go syntax tree.
+import type { Node } from 'web-tree-sitter';
+
+export function descendants(node: Node, types: string | string[]): Node[] {
+  return node.descendantsOfType(types).filter((n): n is Node => !!n);
+}
+
+export const FUNCTION_TYPES = ['function_declaration', 'method_declaration', 'func_literal'];
+
+export function enclosing(node: Node, types: string[]): Node | null {
+  for (let p = node.parent; p; p = p.parent) if (types.includes(p.type)) return p;
+  return null;
+}
+
+/** `X.name(...)` calls: returns the selector's operand and field. */
+export function selectorCall(call: Node): { operand: Node; field: string; args: Node | null } | null {
+  if (call.type !== 'call_expression') return null;
+  const fn = call.childForFieldName('function');
+  if (!fn || fn.type !== 'selector_expression') return null;
+  const operand = fn.childForFieldName('operand');
+  const field = fn.childForFieldName('field');
+  if (!operand || !field) return null;
+  return { operand, field: field.text, args: call.childForFieldName('arguments') };
+}
+
+export function argumentCount(args: Node | null): number {
+  return args ? args.namedChildren.filter((n) => n && n.type !== 'comment').length : 0;
+}
+
+/** The leading whitespace of the line the node starts on. */
+export function lineIndent(source: string, offset: number): string {
+  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(source.slice(lineStart))?.[0] ?? '';
+}
+
+export function lineStartOf(source: string, offset: number): number {
+  return source.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Parameter names and type texts of a function-like node. */
+export function parametersOf(fn: Node): Array<{ name: string; type: string }> {
+  const out: Array<{ name: string; type: string }> = [];
+  const params = fn.childForFieldName('parameters');
+  for (const decl of params?.namedChildren ?? []) {
+    if (!decl || (decl.type !== 'parameter_declaration' && decl.type !== 'variadic_parameter_declaration')) continue;
+    const type = decl.childForFieldName('type')?.text ?? '';
+    for (const c of decl.namedChildren) if (c && c.type === 'identifier') out.push({ name: c.text, type });
+  }
+  return out;
+}
+
+/** Result shape of a function: none, a single `error`, or something else. */
+export function resultShape(fn: Node): 'none' | 'error' | 'other' {
+  const r = fn.childForFieldName('result');
+  if (!r) return 'none';
+  if (r.type === 'type_identifier' && r.text === 'error') return 'error';
+  if (r.type === 'parameter_list') {
+    const decls = r.namedChildren.filter((n): n is Node => !!n && n.type === 'parameter_declaration');
+    const names = decls.flatMap((d) => d.namedChildren.filter((c) => c && c.type === 'identifier'));
+    if (decls.length === 1 && decls[0].childForFieldName('type')?.text === 'error' && names.length <= 1) return 'error';
+  }
+  return 'other';
+}
+
+/** Local name of an imported package path ("google.golang.org/grpc" → "grpc"), or null. */
+export function importName(root: Node, path: string): string | null {
+  for (const spec of descendants(root, 'import_spec')) {
+    const p = spec.childForFieldName('path');
+    if (!p || p.text.slice(1, -1) !== path) continue;
+    const name = spec.childForFieldName('name');
+    if (name) return name.text === '_' || name.text === '.' ? null : name.text;
+    return path.split('/').pop() ?? null;
+  }
+  return null;
+}
+
+export function importsAny(root: Node, prefix: string): boolean {
+  return descendants(root, 'import_spec').some((s) => {
+    const p = s.childForFieldName('path')?.text.slice(1, -1) ?? '';
+    return p === prefix || p.startsWith(prefix + '/');
+  });
+}

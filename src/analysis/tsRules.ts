@@ -1,0 +1,228 @@
+// TypeScript/JavaScript rules, on the TypeScript compiler's syntax tree: stream handlers that
+// never hear of a cancel and have no idle timeout, and servers without keepalive.
+import ts from 'typescript';
+import type { Finding, FixKind, Language } from './types';
+
+export const GRPC_MODULE = '@grpc/grpc-js';
+export const TS_HELPERS = { untilCancelled: 'untilCancelled', receiveWithIdleTimeout: 'receiveWithIdleTimeout', endWhenIdle: 'endWhenIdle' } as const;
+
+export interface GrpcImports {
+  /** Local names bound to the whole module (import * as g, import g from, const g = require(...)). */
+  namespaces: string[];
+  /** Named imports: exported name → local name. */
+  named: Map<string, string>;
+  /** Where new import lines go (after the last import), -1 when there is none. */
+  lastImportEnd: number;
+  usesEsm: boolean;
+}
+
+export interface TsHandlerSite {
+  kind: 'handler';
+  fn: ts.FunctionLikeDeclaration;
+  callName: string;
+  callbackName: string | null;
+  read: { type: 'on-data'; node: ts.CallExpression } | { type: 'for-await'; node: ts.ForOfStatement };
+}
+
+export interface TsServerSite {
+  kind: 'server';
+  node: ts.NewExpression;
+  options: ts.ObjectLiteralExpression | null;
+}
+
+export type TsFinding = Finding & { site: TsHandlerSite | TsServerSite };
+
+export function parseTs(fileName: string, text: string): ts.SourceFile {
+  const kind = fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : fileName.endsWith('.jsx') ? ts.ScriptKind.JSX : /\.[mc]?ts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
+  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
+}
+
+function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
+  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'require' && e.arguments.length === 1 && ts.isStringLiteral(e.arguments[0]) && e.arguments[0].text === GRPC_MODULE;
+}
+
+export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
+  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false };
+  let found = false;
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st)) {
+      out.lastImportEnd = st.end;
+      out.usesEsm = true;
+      if (!ts.isStringLiteral(st.moduleSpecifier) || st.moduleSpecifier.text !== GRPC_MODULE) continue;
+      found = true;
+      const clause = st.importClause;
+      if (clause?.name) out.namespaces.push(clause.name.text);
+      const nb = clause?.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) out.namespaces.push(nb.name.text);
+      if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) out.named.set((el.propertyName ?? el.name).text, el.name.text);
+    } else if (ts.isImportEqualsDeclaration(st)) {
+      out.lastImportEnd = st.end;
+      const ref = st.moduleReference;
+      if (ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) && ref.expression.text === GRPC_MODULE) {
+        found = true;
+        out.namespaces.push(st.name.text);
+      }
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (!isRequireOfGrpc(d.initializer)) continue;
+        found = true;
+        out.lastImportEnd = st.end;
+        if (ts.isIdentifier(d.name)) out.namespaces.push(d.name.text);
+        else if (ts.isObjectBindingPattern(d.name)) {
+          for (const el of d.name.elements) if (ts.isIdentifier(el.name)) out.named.set(el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text, el.name.text);
+        }
+      }
+    }
+  }
+  return found ? out : null;
+}
+
+function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
+  visit(node);
+  node.forEachChild((c) => walk(c, visit));
+}
+
+function findDeclaration(sf: ts.SourceFile, name: string): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  walk(sf, (n) => {
+    if (found) return;
+    if ((ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name?.text === name) found = n;
+    else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
+  });
+  return found;
+}
+
+/** Function-like handler implementations reachable from an addService argument or a class. */
+function handlersOf(sf: ts.SourceFile, impl: ts.Node | undefined, depth = 0): ts.FunctionLikeDeclaration[] {
+  if (!impl || depth > 4) return [];
+  if (ts.isParenthesizedExpression(impl) || ts.isAsExpression(impl) || ts.isSatisfiesExpression(impl)) return handlersOf(sf, impl.expression, depth + 1);
+  if (ts.isIdentifier(impl)) return handlersOf(sf, findDeclaration(sf, impl.text), depth + 1);
+  if (ts.isVariableDeclaration(impl)) return handlersOf(sf, impl.initializer, depth + 1);
+  if (ts.isNewExpression(impl) && ts.isIdentifier(impl.expression)) return handlersOf(sf, findDeclaration(sf, impl.expression.text), depth + 1);
+  if (ts.isFunctionDeclaration(impl) || ts.isFunctionExpression(impl) || ts.isArrowFunction(impl)) return [impl];
+  const out: ts.FunctionLikeDeclaration[] = [];
+  if (ts.isObjectLiteralExpression(impl)) {
+    for (const p of impl.properties) {
+      if (ts.isMethodDeclaration(p)) out.push(p);
+      else if (ts.isPropertyAssignment(p)) out.push(...handlersOf(sf, p.initializer, depth + 1));
+      else if (ts.isShorthandPropertyAssignment(p)) out.push(...handlersOf(sf, p.name, depth + 1));
+    }
+  } else if (ts.isClassDeclaration(impl) || ts.isClassExpression(impl)) {
+    for (const m of impl.members) {
+      if (ts.isMethodDeclaration(m) && m.body) out.push(m);
+      else if (ts.isPropertyDeclaration(m) && m.initializer) out.push(...handlersOf(sf, m.initializer, depth + 1));
+    }
+  }
+  return out;
+}
+
+const IMPLEMENTS_SERVICE = /(Server|Handlers|ServiceImplementation)$/;
+
+function candidateHandlers(sf: ts.SourceFile): ts.FunctionLikeDeclaration[] {
+  const seen = new Set<ts.FunctionLikeDeclaration>();
+  walk(sf, (n) => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) {
+      for (const h of handlersOf(sf, n.arguments[1])) seen.add(h);
+    }
+    if (ts.isClassDeclaration(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ImplementsKeyword && h.types.some((t) => IMPLEMENTS_SERVICE.test(t.expression.getText(sf))))) {
+      for (const h of handlersOf(sf, n)) seen.add(h);
+    }
+  });
+  return [...seen];
+}
+
+function isEventCall(n: ts.Node, target: string, events: string[]): n is ts.CallExpression {
+  return (
+    ts.isCallExpression(n) &&
+    ts.isPropertyAccessExpression(n.expression) &&
+    ts.isIdentifier(n.expression.expression) &&
+    n.expression.expression.text === target &&
+    ['on', 'once', 'addListener', 'prependListener', 'prependOnceListener'].includes(n.expression.name.text) &&
+    n.arguments.length >= 1 &&
+    ts.isStringLiteralLike(n.arguments[0]) &&
+    events.includes(n.arguments[0].text)
+  );
+}
+
+function analyzeHandler(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
+  const first = fn.parameters[0];
+  if (!fn.body || !first || !ts.isIdentifier(first.name)) return null;
+  const callName = first.name.text;
+  const second = fn.parameters[1];
+  let read: TsHandlerSite['read'] | null = null;
+  let handlesEnd = false;
+  let hasTimeout = false;
+  walk(fn.body, (n) => {
+    if (!read && isEventCall(n, callName, ['data'])) read = { type: 'on-data', node: n };
+    if (!read && ts.isForOfStatement(n) && n.awaitModifier && ts.isIdentifier(n.expression) && n.expression.text === callName) read = { type: 'for-await', node: n };
+    if (isEventCall(n, callName, ['cancelled', 'error', 'close'])) handlesEnd = true;
+    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === callName && n.name.text === 'cancelled') handlesEnd = true;
+    if (ts.isCallExpression(n)) {
+      const callee = n.expression.getText(sf);
+      if (/^(setTimeout|AbortSignal\.timeout|timers\.setTimeout)$/.test(callee) || Object.values(TS_HELPERS).includes(callee as never)) hasTimeout = true;
+    }
+  });
+  if (!read || handlesEnd || hasTimeout) return null;
+  return { kind: 'handler', fn, callName, callbackName: second && ts.isIdentifier(second.name) ? second.name.text : null, read };
+}
+
+function hasKeepaliveOption(o: ts.ObjectLiteralExpression): boolean {
+  return o.properties.some((p) => ts.isSpreadAssignment(p) || (p.name && (ts.isStringLiteral(p.name) || ts.isIdentifier(p.name)) && p.name.text === 'grpc.keepalive_time_ms'));
+}
+
+function rangeOf(sf: ts.SourceFile, start: number, end: number): Finding['range'] {
+  const s = sf.getLineAndCharacterOfPosition(start);
+  const e = sf.getLineAndCharacterOfPosition(end);
+  return { start: { line: s.line, column: s.character }, end: { line: e.line, column: e.character } };
+}
+
+export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFinding[] {
+  const imports = grpcImports(sf);
+  if (!imports) return [];
+  const findings: TsFinding[] = [];
+  for (const fn of candidateHandlers(sf)) {
+    const site = analyzeHandler(sf, fn);
+    if (!site) continue;
+    const node = site.read.node;
+    const start = node.getStart(sf);
+    const end = site.read.type === 'on-data' ? site.read.node.arguments[0].end : site.read.node.expression.end + 1;
+    const fixes: FixKind[] = ['context-aware', 'async-receive'];
+    findings.push({
+      rule: 'stream-handler-ignores-cancel',
+      language,
+      range: rangeOf(sf, start, end),
+      message: `This handler reads ${site.callName} ${site.read.type === 'on-data' ? "with on('data')" : 'with for await'} but never handles 'cancelled' or 'error' and has no idle timeout: if the client vanishes without closing its connection, it waits forever.`,
+      fixes,
+      site,
+    });
+  }
+  walk(sf, (n) => {
+    if (!ts.isNewExpression(n)) return;
+    const e = n.expression;
+    const isServer =
+      (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && imports.namespaces.includes(e.expression.text) && e.name.text === 'Server') ||
+      (ts.isIdentifier(e) && imports.named.get('Server') === e.text);
+    if (!isServer) return;
+    const arg = n.arguments?.[0];
+    let options: ts.ObjectLiteralExpression | null = null;
+    if (arg) {
+      let resolved: ts.Node | undefined = arg;
+      if (ts.isIdentifier(arg)) {
+        const d = findDeclaration(sf, arg.text);
+        resolved = d && ts.isVariableDeclaration(d) ? d.initializer : undefined;
+      }
+      if (!resolved || !ts.isObjectLiteralExpression(resolved)) return; // built elsewhere: cannot tell
+      if (hasKeepaliveOption(resolved)) return;
+      options = resolved;
+    }
+    findings.push({
+      rule: 'server-without-keepalive',
+      language,
+      range: rangeOf(sf, n.getStart(sf), e.end),
+      message: "This gRPC server has no keepalive ('grpc.keepalive_time_ms'): grpc-js never notices a client that vanished without closing its connection, and its streams stay open.",
+      fixes: ['keepalive'],
+      site: { kind: 'server', node: n, options },
+    });
+  });
+  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+}

@@ -1,0 +1,66 @@
+// What the analysis reports and how fixes are expressed: plain data shared by the CLI and VS Code.
+
+export type RuleId = 'recv-loop-ignores-context' | 'server-without-keepalive' | 'stream-handler-ignores-cancel';
+export type FixKind = 'context-aware' | 'async-receive' | 'keepalive';
+export type Language = 'go' | 'typescript' | 'javascript';
+
+export const ALL_RULES: RuleId[] = ['recv-loop-ignores-context', 'server-without-keepalive', 'stream-handler-ignores-cancel'];
+export const ALL_FIXES: FixKind[] = ['context-aware', 'async-receive', 'keepalive'];
+
+/** 0-based line and UTF-16 column, as editors count. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface Finding {
+  rule: RuleId;
+  language: Language;
+  range: Range;
+  message: string;
+  fixes: FixKind[];
+}
+
+/** Replace [start, end) of the text (UTF-16 offsets) with newText. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface FixOptions {
+  idleTimeoutMs: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** True when another file of the same Go package already declares the helper. */
+  goHelperDeclaredElsewhere?: boolean;
+}
+
+export const DEFAULT_FIX_OPTIONS: FixOptions = { idleTimeoutMs: 30_000, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 };
+
+export const FIX_TITLES: Record<FixKind, (o: FixOptions) => string> = {
+  'context-aware': () => 'Stop the receive loop when the stream context is done',
+  'async-receive': (o) => `Receive asynchronously with a ${Math.round(o.idleTimeoutMs / 1000)} s idle timeout (ends the call with DEADLINE_EXCEEDED)`,
+  keepalive: (o) => `Add server keepalive (ping every ${Math.round(o.keepaliveTimeMs / 1000)} s, timeout ${Math.round(o.keepaliveTimeoutMs / 1000)} s)`,
+};
+
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}
+
+export function languageOf(fileName: string): Language | null {
+  if (/\.go$/.test(fileName)) return 'go';
+  if (/\.(ts|mts|cts|tsx)$/.test(fileName) && !/\.d\.[mc]?ts$/.test(fileName)) return 'typescript';
+  if (/\.(js|mjs|cjs|jsx)$/.test(fileName)) return 'javascript';
+  return null;
+}
+
+export class AnalysisError extends Error {}
