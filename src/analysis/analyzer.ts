@@ -1,6 +1,6 @@
 // The one entry point: findings for a file, and the edits of one fix. Used by the CLI (lint/fix)
 // and by the VS Code diagnostics and code actions.
-import { goFixEdits } from './goFixes';
+import { GO_HELPER_NAME, goFixEdits } from './goFixes';
 import { goParser } from './goParser';
 import { analyzeGoTree, type GoFinding } from './goRules';
 import { tsFixEdits } from './tsFixes';
@@ -73,4 +73,20 @@ function pick<F extends Finding>(findings: F[], where: { line: number; rule?: st
 
 export async function fixText(fileName: string, text: string, where: { line: number; rule?: string }, kind: FixKind, options?: FixOptions): Promise<string> {
   return applyEdits(text, await fixEdits(fileName, text, where, kind, options));
+}
+
+/** Whether one of these Go files (the same package) already declares the async-receive helper. */
+export async function goHelperDeclaredIn(files: Array<{ name: string; text: string }>): Promise<boolean> {
+  const parser = await goParser();
+  for (const f of files) {
+    if (!f.name.endsWith('.go') || !f.text.includes(GO_HELPER_NAME)) continue;
+    const tree = parser.parse(f.text);
+    if (!tree) continue;
+    try {
+      if (tree.rootNode.namedChildren.some((n) => n?.type === 'function_declaration' && n.childForFieldName('name')?.text === GO_HELPER_NAME)) return true;
+    } finally {
+      tree.delete();
+    }
+  }
+  return false;
 }

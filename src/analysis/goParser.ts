@@ -1,7 +1,11 @@
 // tree-sitter's Go grammar, compiled to WebAssembly, loaded once per process.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Language, Parser } from 'web-tree-sitter';
+// `import = require` so bundlers pick the package's CommonJS build (its ESM build needs import.meta).
+import webTreeSitter = require('web-tree-sitter');
+
+const { Language, Parser } = webTreeSitter;
+type Parser = webTreeSitter.Parser;
 
 let parser: Promise<Parser> | null = null;
 

@@ -6,7 +6,14 @@ export interface ParsedArgs {
   switches: Set<string>;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** By name: dist/analysis.js bundles its own copy of this class. */
+export function isUsageError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'UsageError';
+}
 
 export function parseArgs(argv: string[], valueFlags: string[], switchFlags: string[]): ParsedArgs {
   const out: ParsedArgs = { positionals: [], values: new Map(), switches: new Set() };

@@ -3,10 +3,10 @@ import { createInterface } from 'node:readline';
 import { AttachError, errorMessage } from '../inspector/errors';
 import { judgeAll, parseDuration, toListJson } from '../model/listJson';
 import { StreamStore } from '../model/streamStore';
-import { parseArgs, UsageError, type ParsedArgs } from './args';
+import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderServers, renderStreams } from './table';
 import { attachFromArgs, TARGET_FLAGS } from './target';
-import { runFix, runLint, FIX_HELP, LINT_HELP } from './lintCommands';
+import { loadAnalysis } from './lazyAnalysis';
 
 const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
   --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed
@@ -46,8 +46,8 @@ ${TARGET_HELP}
 
 Removes the agent from the process: every hook, timer and record.
 ${TARGET_HELP}`,
-  lint: LINT_HELP,
-  fix: FIX_HELP,
+  lint: '',
+  fix: '',
 };
 
 const COMMON_VALUES = [...TARGET_FLAGS, '--idle-threshold'];
@@ -147,8 +147,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    if (command === 'lint') return await runLint(rest);
-    if (command === 'fix') return await runFix(rest);
+    if (command === 'lint') return await loadAnalysis().runLint(rest);
+    if (command === 'fix') return await loadAnalysis().runFix(rest);
     const args = parseArgs(rest, COMMON_VALUES, COMMON_SWITCHES);
     if (args.switches.has('--help') || args.switches.has('-h')) {
       process.stdout.write(HELP[command] + '\n');
@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 2;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (isUsageError(e)) {
       process.stderr.write(`grpc-streams ${command}: ${e.message}\n`);
       return 2;
     }

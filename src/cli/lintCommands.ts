@@ -1,11 +1,83 @@
-// `lint` and `fix`: filled in by the diagnostics work (src/analysis).
-export const LINT_HELP = 'Usage: grpc-streams lint [paths...] [--json]';
-export const FIX_HELP = 'Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive [--write]';
-export async function runLint(_argv: string[]): Promise<number> {
-  process.stderr.write('grpc-streams lint: not available yet\n');
-  return 2;
+// `lint` and `fix`: the analysis core for a user's own CI and terminal.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fixText, goHelperDeclaredIn } from '../analysis/analyzer';
+import { lintPaths } from '../analysis/lint';
+import { ALL_FIXES, DEFAULT_FIX_OPTIONS, type FixKind } from '../analysis/types';
+import { parseDuration } from '../model/listJson';
+import { parseArgs, UsageError } from './args';
+
+export const LINT_HELP = `Usage: grpc-streams lint [paths...] [--json]
+
+Finds gRPC receive loops that wait forever when a client vanishes, and servers without
+keepalive, in Go, TypeScript and JavaScript files (default path: .). Exits 1 when it finds any.
+  --json    print [{ "file", "line", "column", "rule", "message", "fixes" }] (1-based)`;
+
+export const FIX_HELP = `Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive [--write]
+
+Applies one fix to the finding on line N (1-based) and prints the fixed file, or writes it.
+  --idle-timeout D        idle timeout of the async-receive fix (default 30s)
+  --keepalive-time D      keepalive ping interval of the keepalive fix (default 30s)
+  --keepalive-timeout D   keepalive ping timeout (default 10s)
+  --write                 write the file instead of printing it`;
+
+export async function runLint(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, [], ['--json', '--help', '-h']);
+  if (args.switches.has('--help') || args.switches.has('-h')) {
+    process.stdout.write(LINT_HELP + '\n');
+    return 0;
+  }
+  const findings = await lintPaths(args.positionals.length > 0 ? args.positionals : ['.']);
+  if (args.switches.has('--json')) {
+    const out = findings.map((f) => ({ file: f.file, line: f.range.start.line + 1, column: f.range.start.column + 1, rule: f.rule, message: f.message, fixes: f.fixes }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    for (const f of findings) {
+      process.stdout.write(`${f.file}:${f.range.start.line + 1}:${f.range.start.column + 1}  ${f.rule}  ${f.message}${f.fixes.length ? `  (fixes: ${f.fixes.join(', ')})` : ''}\n`);
+    }
+    process.stderr.write(findings.length === 0 ? 'No findings.\n' : `${findings.length} finding${findings.length === 1 ? '' : 's'}.\n`);
+  }
+  return findings.length > 0 ? 1 : 0;
 }
-export async function runFix(_argv: string[]): Promise<number> {
-  process.stderr.write('grpc-streams fix: not available yet\n');
-  return 2;
+
+export async function runFix(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['--line', '--pattern', '--idle-timeout', '--keepalive-time', '--keepalive-timeout'], ['--write', '--help', '-h']);
+  if (args.switches.has('--help') || args.switches.has('-h')) {
+    process.stdout.write(FIX_HELP + '\n');
+    return 0;
+  }
+  const file = args.positionals[0];
+  const lineText = args.values.get('--line');
+  const pattern = args.values.get('--pattern') as FixKind | undefined;
+  if (!file || !lineText || !pattern) throw new UsageError('Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive [--write]');
+  if (!ALL_FIXES.includes(pattern)) throw new UsageError(`--pattern must be one of ${ALL_FIXES.join(', ')}, not "${pattern}".`);
+  const line = Number(lineText);
+  if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line needs a line number from 1, not "${lineText}".`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: cannot read the file.`);
+  }
+  const options = {
+    idleTimeoutMs: parseDuration(args.values.get('--idle-timeout') ?? `${DEFAULT_FIX_OPTIONS.idleTimeoutMs}ms`),
+    keepaliveTimeMs: parseDuration(args.values.get('--keepalive-time') ?? `${DEFAULT_FIX_OPTIONS.keepaliveTimeMs}ms`),
+    keepaliveTimeoutMs: parseDuration(args.values.get('--keepalive-timeout') ?? `${DEFAULT_FIX_OPTIONS.keepaliveTimeoutMs}ms`),
+    goHelperDeclaredElsewhere: false,
+  };
+  if (file.endsWith('.go') && pattern === 'async-receive') {
+    const dir = dirname(file);
+    const siblings = readdirSync(dir)
+      .filter((f) => f.endsWith('.go') && join(dir, f) !== join(dir, file.split(/[\\/]/).pop() as string))
+      .map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') }));
+    options.goHelperDeclaredElsewhere = await goHelperDeclaredIn(siblings);
+  }
+  const fixed = await fixText(file, text, { line: line - 1 }, pattern, options);
+  if (args.switches.has('--write')) {
+    writeFileSync(file, fixed);
+    process.stderr.write(`Fixed ${file}:${line} (${pattern}).\n`);
+  } else {
+    process.stdout.write(fixed);
+  }
+  return 0;
 }

@@ -66,8 +66,8 @@ function inspectorPortFrom(proc) {
  * Starts test/fixtures/server.js (or another script) with the inspector on a free loopback port.
  * Returns { ...proc, port (gRPC), inspectPort }.
  */
-async function startServer({ script = 'server.js', env = {}, nodeArgs = [], inspect = true } = {}) {
-  const args = [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...nodeArgs, path.join(FIXTURES, script)];
+async function startServer({ script = 'server.js', env = {}, nodeArgs = [], inspect = true, args: scriptArgs = [] } = {}) {
+  const args = [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...nodeArgs, path.join(FIXTURES, script), ...scriptArgs];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const proc = track(child, script);
   const listening = await proc.waitFor((e) => e.event === 'listening', 15000, 'listening');

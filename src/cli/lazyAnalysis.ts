@@ -1,0 +1,11 @@
+// Loads dist/analysis.js next to this bundle on first use.
+import { join } from 'node:path';
+import type { AnalysisBundle } from '../analysisBundle';
+
+let bundle: AnalysisBundle | null = null;
+
+export function loadAnalysis(dir: string = __dirname): AnalysisBundle {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!bundle) bundle = require(join(dir, 'analysis.js')) as AnalysisBundle;
+  return bundle;
+}

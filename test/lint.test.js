@@ -1,0 +1,125 @@
+// grpc-streams lint/fix as a user's CI runs them, and the behaviour of a fixed handler in a real
+// grpc-js server whose client freezes.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFile } = require('node:child_process');
+const { startServer, startClient, until, killAll, ROOT } = require('./helpers/procs');
+const { CLI_PATH, AGENT_PATH, lib } = require('./helpers/lib');
+const { AgentSession } = lib('inspector/agentSession.js');
+
+const FIX = path.join(ROOT, 'test', 'fixtures', 'analysis');
+const TMP = path.join(ROOT, 'test', '.tmp', 'lint');
+
+function cli(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_PATH, ...args], { cwd: ROOT, timeout: 60000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test.after(killAll);
+
+test('lint --json lists findings with 1-based positions and exits 1; a clean tree exits 0', async () => {
+  const r = await cli(['lint', path.join('test', 'fixtures', 'analysis'), '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const eof = out.find((f) => f.file.endsWith('go/eof_basic.go'));
+  assert.deepEqual(eof, {
+    file: path.join('test', 'fixtures', 'analysis', 'go', 'eof_basic.go'),
+    line: 17,
+    column: 13,
+    rule: 'recv-loop-ignores-context',
+    message: eof.message,
+    fixes: ['context-aware', 'async-receive'],
+  });
+  assert.ok(out.some((f) => f.rule === 'stream-handler-ignores-cancel' && f.file.endsWith('for_await.ts')));
+  assert.ok(out.some((f) => f.rule === 'server-without-keepalive' && f.file.endsWith('.go')));
+  assert.ok(!out.some((f) => /golden$/.test(f.file)), 'expected outputs are not linted');
+  const clean = await cli(['lint', path.join('test', 'fixtures', 'analysis', 'go', 'watches_ctx.go')]);
+  assert.equal(clean.code, 0);
+  assert.match(clean.stderr, /No findings/);
+  const missing = await cli(['lint', 'no/such/dir']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no such file or directory/);
+});
+
+test('fix prints the fixed file, --write writes it, and the file then lints clean', async () => {
+  fs.mkdirSync(TMP, { recursive: true });
+  const file = path.join(TMP, 'eof_basic.go');
+  fs.copyFileSync(path.join(FIX, 'go', 'eof_basic.go'), file);
+  const printed = await cli(['fix', file, '--line', '17', '--pattern', 'async-receive', '--idle-timeout', '45s']);
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.match(printed.stdout, /streamRecv := recvWithIdle\(stream\.Context\(\), stream\.Recv, 45\*time\.Second\)/);
+  assert.equal(fs.readFileSync(file, 'utf8'), fs.readFileSync(path.join(FIX, 'go', 'eof_basic.go'), 'utf8'), 'printing changes nothing');
+  const wrong = await cli(['fix', file, '--line', '17', '--pattern', 'keepalive']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /keepalive fix does not apply there/);
+  const bad = await cli(['fix', file, '--line', 'x', '--pattern', 'keepalive']);
+  assert.equal(bad.code, 2);
+  const written = await cli(['fix', file, '--line', '17', '--pattern', 'async-receive', '--write']);
+  assert.equal(written.code, 0, written.stderr);
+  // A second file of the same package does not get a second copy of the helper.
+  const sibling = path.join(TMP, 'switch.go');
+  fs.copyFileSync(path.join(FIX, 'go', 'switch.go'), sibling);
+  const sib = await cli(['fix', sibling, '--line', '15', '--pattern', 'async-receive']);
+  assert.equal(sib.code, 0, sib.stderr);
+  assert.doesNotMatch(sib.stdout, /func recvWithIdle/);
+  const relint = await cli(['lint', file]);
+  assert.equal(relint.code, 0, relint.stdout);
+});
+
+async function fixedHandlerModule(kindOfFix, idleMs) {
+  fs.mkdirSync(TMP, { recursive: true });
+  const src = fs.readFileSync(path.join(FIX, 'ts', 'commonjs_server.js'), 'utf8');
+  const file = path.join(TMP, `handlers-${kindOfFix}.js`);
+  fs.writeFileSync(file, src);
+  if (kindOfFix !== 'none') {
+    // Fix both handlers: `upload` (for await) and `chat` (on('data')).
+    for (const line of [15, 9]) {
+      const r = await cli(['fix', file, '--line', String(line), '--pattern', kindOfFix, '--idle-timeout', `${idleMs}ms`, '--write']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  }
+  return file;
+}
+
+async function callsAfterFreeze(modulePath, kinds) {
+  const server = await startServer({ script: 'handler-server.js', nodeArgs: ['--require', AGENT_PATH], args: [modulePath] });
+  const client = await startClient(server.port, kinds);
+  const session = await AgentSession.attach({ address: { host: '127.0.0.1', port: server.inspectPort }, agentPath: AGENT_PATH });
+  return { server, client, session };
+}
+
+test('a fixed handler ends with DEADLINE_EXCEEDED within the idle timeout when its client freezes; the unfixed one never does', async () => {
+  const idleMs = 1500;
+  const fixed = await fixedHandlerModule('async-receive', idleMs);
+  const unfixed = await fixedHandlerModule('none', idleMs);
+  for (const [module, expectEnd] of [[fixed, true], [unfixed, false]]) {
+    const { server, client, session } = await callsAfterFreeze(module, 'upload,chat');
+    try {
+      client.freeze();
+      const frozenAt = Date.now();
+      if (expectEnd) {
+        const snap = await until(async () => {
+          const s = await session.refresh();
+          return s.streams.length === 0 && s;
+        }, 10000, 'both calls to end');
+        const ends = snap.ended.filter((e) => e.startedAt !== null);
+        assert.deepEqual(ends.map((e) => e.statusCode), [4, 4], 'DEADLINE_EXCEEDED for upload (for await) and chat (on data)');
+        assert.ok(Date.now() - frozenAt < idleMs + 5000);
+      } else {
+        await new Promise((r) => setTimeout(r, idleMs * 3));
+        const snap = await session.refresh();
+        assert.equal(snap.streams.length, 2, 'the unfixed handlers still wait');
+      }
+    } finally {
+      session.close();
+      client.kill();
+      server.kill();
+    }
+  }
+});
