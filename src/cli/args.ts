@@ -11,7 +11,7 @@ export class UsageError extends Error {
 }
 
 /** By name: dist/analysis.js bundles its own copy of this class. */
-export function isUsageError(e: unknown): boolean {
+export function isUsageError(e: unknown): e is Error {
   return e instanceof Error && e.name === 'UsageError';
 }
 

@@ -163,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   } catch (e) {
     if (isUsageError(e)) {
-      process.stderr.write(`grpc-streams ${command}: ${e.message}\n`);
+      process.stderr.write(`grpc-streams ${command}: ${errorMessage(e)}\n`);
       return 2;
     }
     process.stderr.write(`grpc-streams: ${errorMessage(e)}\n`);
