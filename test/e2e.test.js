@@ -68,3 +68,47 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     server.kill();
   }
 });
+
+test('Go diagnostics and the "Receive asynchronously" quick fix from the light bulb', { timeout: 240000 }, async () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-go-'));
+  const fixture = path.join(__dirname, 'fixtures', 'analysis', 'go', 'eof_basic.go');
+  const file = path.join(ws, 'server.go');
+  fs.copyFileSync(fixture, file);
+  const cs = await CodeServer.start({ workspace: ws });
+  try {
+    const page = await cs.openBrowser();
+    await cs.openFile('server.go');
+    await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 30000 });
+    await cs.screenshot('10-go-diagnostic');
+    // The Problems panel names the rule.
+    await cs.runCommand('View: Focus Problems');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'never checks stream.Context()' }).first().waitFor({ timeout: 10000 });
+    // Cursor onto the finding (line 17) and open the quick fixes.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await cs.answerInput(':17:16');
+    await page.keyboard.press('Control+.');
+    const item = page.locator('.action-widget .monaco-list-row', { hasText: 'Receive asynchronously' }).first();
+    await item.waitFor({ timeout: 15000 });
+    await cs.screenshot('11-go-quick-fix');
+    await item.click();
+    await page.keyboard.press('Control+S');
+    const golden = fs.readFileSync(path.join(__dirname, 'fixtures', 'analysis', 'expected', 'go', 'eof_basic.go.line17.async-receive.go.golden'), 'utf8');
+    const saved = await until(() => {
+      const t = fs.readFileSync(file, 'utf8');
+      return t !== fs.readFileSync(fixture, 'utf8') && t;
+    }, 15000, 'the fixed file to be saved');
+    assert.equal(saved, golden, 'the document changed exactly as the fix says');
+    await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ state: 'detached', timeout: 15000 });
+    await cs.screenshot('12-go-fixed');
+  } catch (e) {
+    await cs.screenshot('failure-go').catch(() => undefined);
+    throw e;
+  } finally {
+    await cs.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});

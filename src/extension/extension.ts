@@ -1,5 +1,6 @@
 // Activation only wires the pieces together; each is a small class that owns its disposables.
 import * as vscode from 'vscode';
+import { AnalysisLoader } from './analysisLoader';
 import { AttachmentManager } from './attachments';
 import { StreamCommands } from './commands';
 import { DebugSessionIntegration } from './debugIntegration';
@@ -7,6 +8,8 @@ import { ViewIds } from './ids';
 import { Log } from './log';
 import { SettingsWatcher } from './settings';
 import { StreamStatusBar } from './statusBar';
+import { LANGUAGES, StreamDiagnostics } from './streamDiagnostics';
+import { StreamFixProvider } from './streamFixProvider';
 import { StreamTreeProvider } from './streamTreeProvider';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -26,6 +29,16 @@ export function activate(context: vscode.ExtensionContext): void {
     new StreamCommands(attachments, tree, view, settings, log),
     new StreamStatusBar(attachments, settings),
     new DebugSessionIntegration(attachments, settings, log),
+  );
+  const loader = new AnalysisLoader(context.extensionPath);
+  const diagnostics = new StreamDiagnostics(loader, settings, log);
+  context.subscriptions.push(
+    diagnostics,
+    vscode.languages.registerCodeActionsProvider(
+      LANGUAGES.map((language) => ({ language })),
+      new StreamFixProvider(diagnostics, loader, settings, log),
+      { providedCodeActionKinds: StreamFixProvider.providedCodeActionKinds },
+    ),
   );
 }
 

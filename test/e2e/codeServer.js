@@ -134,6 +134,18 @@ class CodeServer {
     await input.press('Enter');
   }
 
+  /** Opens a workspace file with Quick Open. */
+  async openFile(name) {
+    const page = this.page;
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 20000 });
+    await input.press('Enter');
+    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 20000 });
+  }
+
   async screenshot(name) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `${name}.png`);

@@ -1,0 +1,106 @@
+// Diagnostics for Go, TypeScript and JavaScript files that import gRPC: analysed off the typing
+// path (debounced), with the time each analysis took kept for the log and the benchmark.
+import * as vscode from 'vscode';
+import type { Finding, RuleId } from '../analysis/types';
+import type { AnalysisLoader } from './analysisLoader';
+import type { Log } from './log';
+import type { ExtensionConfig, SettingsWatcher } from './settings';
+
+export const DIAGNOSTIC_SOURCE = 'gRPC Streams';
+export const LANGUAGES = ['go', 'typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
+const DEBOUNCE_MS = 300;
+
+const SEVERITY: Record<ExtensionConfig['diagnosticsSeverity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+export function toRange(f: Finding): vscode.Range {
+  return new vscode.Range(f.range.start.line, f.range.start.column, f.range.end.line, f.range.end.column);
+}
+
+export class StreamDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('grpcStreams');
+  /** The findings behind the diagnostics, per document, for the code actions. */
+  private readonly findings = new Map<string, Finding[]>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly versions = new Map<string, number>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Milliseconds of the last analyses, newest last (bounded). */
+  readonly timings: number[] = [];
+
+  constructor(private readonly loader: AnalysisLoader, private readonly settings: SettingsWatcher, private readonly log: Log) {
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)),
+      settings.onDidChange(() => this.refreshAll()),
+    );
+    this.refreshAll();
+  }
+
+  findingsFor(uri: vscode.Uri): Finding[] {
+    return this.findings.get(uri.toString()) ?? [];
+  }
+
+  private refreshAll(): void {
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  private schedule(doc: vscode.TextDocument, delay: number): void {
+    if (!LANGUAGES.includes(doc.languageId) || doc.uri.scheme === 'output') return;
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => void this.run(doc), delay));
+  }
+
+  private async run(doc: vscode.TextDocument): Promise<void> {
+    const key = doc.uri.toString();
+    this.timers.delete(key);
+    if (doc.isClosed) return;
+    const config = this.settings.config;
+    const text = doc.getText();
+    if (!config.diagnosticsEnabled) return this.clear(doc.uri);
+    const analysis = this.loader.get();
+    if (!analysis.mentionsGrpc(doc.fileName, text)) return this.clear(doc.uri);
+    const version = doc.version;
+    this.versions.set(key, version);
+    const started = performance.now();
+    let found: Finding[];
+    try {
+      found = await analysis.analyze(doc.fileName, text);
+    } catch (e) {
+      this.log.error(`Analysis of ${doc.fileName} failed`, e);
+      return;
+    }
+    const took = performance.now() - started;
+    this.timings.push(took);
+    if (this.timings.length > 100) this.timings.shift();
+    if (took > 50) this.log.info(`Analysis of ${doc.fileName} took ${took.toFixed(1)} ms`);
+    if (doc.isClosed || this.versions.get(key) !== version) return; // a newer run follows
+    const enabled = found.filter((f) => config.diagnosticsRules[f.rule as RuleId] !== false);
+    this.findings.set(key, enabled);
+    this.collection.set(
+      doc.uri,
+      enabled.map((f) => {
+        const d = new vscode.Diagnostic(toRange(f), f.message, SEVERITY[config.diagnosticsSeverity]);
+        d.source = DIAGNOSTIC_SOURCE;
+        d.code = f.rule;
+        return d;
+      }),
+    );
+  }
+
+  private clear(uri: vscode.Uri): void {
+    this.collection.delete(uri);
+    this.findings.delete(uri.toString());
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.disposables) d.dispose();
+    this.collection.dispose();
+  }
+}
