@@ -4,6 +4,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, startClient, until, killAll } = require('./helpers/procs');
+const fs = require('node:fs');
+const path = require('node:path');
 const { CodeServer } = require('./e2e/codeServer');
 
 test.after(killAll);
@@ -70,9 +72,7 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
 });
 
 test('Go diagnostics and the "Receive asynchronously" quick fix from the light bulb', { timeout: 240000 }, async () => {
-  const fs = require('node:fs');
   const os = require('node:os');
-  const path = require('node:path');
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-go-'));
   const fixture = path.join(__dirname, 'fixtures', 'analysis', 'go', 'eof_basic.go');
   const file = path.join(ws, 'server.go');
@@ -110,5 +110,59 @@ test('Go diagnostics and the "Receive asynchronously" quick fix from the light b
   } finally {
     await cs.stop();
     fs.rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('Dashboard: table, chart and suspect count from a real server; Cancel on a row ends that call', { timeout: 240000 }, async () => {
+  const server = await startServer();
+  const clients = [await startClient(server.port, 'chat,watch', ['--watch-every', '500', '--chat-every', '500']), await startClient(server.port, 'upload')];
+  const frozen = clients[1];
+  const cs = await CodeServer.start({ settings: { 'grpcStreams.idleWarningSeconds': 2, 'grpcStreams.suspectAfterSeconds': 3 } });
+  try {
+    const page = await cs.openBrowser();
+    frozen.freeze();
+    await cs.runCommand('gRPC Streams: Attach to Inspector Address…');
+    await cs.answerInput(`127.0.0.1:${server.inspectPort}`);
+    await page.locator('.statusbar-item', { hasText: 'gRPC 3 streams' }).first().waitFor({ timeout: 30000 });
+    await cs.runCommand('gRPC Streams: Show Dashboard');
+    const frame = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    await frame.locator('.stream-table .rows .row').first().waitFor({ timeout: 30000 });
+    const methods = await frame.locator('.stream-table .rows .row .col-method').allTextContents();
+    assert.deepEqual(methods.slice().sort(), ['/demo.Ingest/Chat', '/demo.Ingest/Upload', '/demo.Ingest/Watch']);
+    // The suspect count turns to 1 (the frozen upload), and the chart has points.
+    await frame.locator('#suspect-count', { hasText: '1 suspect' }).waitFor({ timeout: 20000 });
+    const points = Number(await frame.locator('#line-chart polyline[data-series="client_stream"]').getAttribute('data-points'));
+    assert.ok(points >= 2, `chart points: ${points}`);
+    const suspectRow = frame.locator('.stream-table .rows .row.suspect');
+    assert.equal(await suspectRow.count(), 1);
+    assert.equal(await suspectRow.locator('.col-method').textContent(), '/demo.Ingest/Upload');
+    assert.match(await frame.locator('.server.warn .warning').first().textContent(), /No keepalive in force/);
+    // Filter by state, then sort by method.
+    await frame.locator('#filter').click();
+    await page.keyboard.type('Chat');
+    await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 1, 5000, 'filter to one row');
+    await frame.locator('#filter').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 3, 5000, 'filter cleared');
+    await page.waitForTimeout(1500);
+    await cs.screenshot('20-dashboard');
+    fs.mkdirSync(path.join(__dirname, '..', 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(__dirname, '..', 'test-artifacts', 'dashboard-dark.png') });
+    // Cancel the suspect row; confirm in VS Code's dialog.
+    await suspectRow.locator('vscode-button[data-action="cancel"]').click();
+    const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel Stream' });
+    await confirm.waitFor({ state: 'visible', timeout: 10000 });
+    await confirm.click();
+    await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 10000, 'the handler to see cancelled');
+    await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 2, 10000, 'the cancelled row to go');
+    await cs.screenshot('21-dashboard-after-cancel');
+  } catch (e) {
+    await cs.screenshot('failure-dashboard').catch(() => undefined);
+    throw e;
+  } finally {
+    await cs.stop();
+    for (const c of clients) c.kill();
+    server.kill();
   }
 });

@@ -26,6 +26,7 @@ export class StreamCommands implements vscode.Disposable {
     private readonly view: vscode.TreeView<StreamTreeNode>,
     private readonly settings: SettingsWatcher,
     private readonly log: Log,
+    private readonly openDashboard: (attachment: Attachment) => void,
   ) {
     const reg = (id: string, fn: (...args: never[]) => unknown): void => {
       this.disposables.push(vscode.commands.registerCommand(id, async (...args: never[]) => {
@@ -45,6 +46,7 @@ export class StreamCommands implements vscode.Disposable {
     reg(CommandIds.goToHandler, this.goToHandler);
     reg(CommandIds.copyStreamDetails, this.copyStreamDetails);
     reg(CommandIds.exportSnapshot, this.exportSnapshot);
+    reg(CommandIds.showDashboard, this.showDashboard);
     reg(CommandIds.focusView, () => vscode.commands.executeCommand(`${ViewIds.streams}.focus`));
   }
 
@@ -157,6 +159,15 @@ export class StreamCommands implements vscode.Disposable {
     const json = toListJson(snap, this.settings.config.suspectAfterMs);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(json, null, 2) + '\n'));
     void vscode.window.showInformationMessage(`gRPC Streams: exported ${json.streams.length} streams to ${uri.fsPath}.`);
+  }
+
+  private async showDashboard(node?: StreamTreeNode): Promise<void> {
+    if (this.attachments.all.length === 0) {
+      void vscode.window.showInformationMessage('gRPC Streams: attach to a process first (Attach to Process… or Attach to Inspector Address…).');
+      return;
+    }
+    const a = await this.attachmentFor(node, 'Show the dashboard of which process?');
+    if (a) this.openDashboard(a);
   }
 
   private streamRef(node?: StreamTreeNode | StreamRef): StreamRef | undefined {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { AnalysisLoader } from './analysisLoader';
 import { AttachmentManager } from './attachments';
 import { StreamCommands } from './commands';
+import { DashboardPanel } from './dashboardPanel';
 import { DebugSessionIntegration } from './debugIntegration';
 import { ViewIds } from './ids';
 import { Log } from './log';
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const settings = new SettingsWatcher();
   const attachments = new AttachmentManager(context.extensionPath, log);
   const tree = new StreamTreeProvider(attachments, settings);
+  const loader = new AnalysisLoader(context.extensionPath);
   const view = vscode.window.createTreeView(ViewIds.streams, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(view.visible);
   context.subscriptions.push(
@@ -26,11 +28,11 @@ export function activate(context: vscode.ExtensionContext): void {
     tree,
     view,
     view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
-    new StreamCommands(attachments, tree, view, settings, log),
+    new StreamCommands(attachments, tree, view, settings, log, (a) => DashboardPanel.createOrShow(context.extensionUri, a, { attachments, settings, loader, log })),
+    { dispose: () => DashboardPanel.disposeAll() },
     new StreamStatusBar(attachments, settings),
     new DebugSessionIntegration(attachments, settings, log),
   );
-  const loader = new AnalysisLoader(context.extensionPath);
   const diagnostics = new StreamDiagnostics(loader, settings, log);
   context.subscriptions.push(
     diagnostics,

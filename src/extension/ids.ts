@@ -17,6 +17,7 @@ export const CommandIds = {
   goToHandler: 'grpcStreams.goToHandler',
   copyStreamDetails: 'grpcStreams.copyStreamDetails',
   exportSnapshot: 'grpcStreams.exportSnapshot',
+  showDashboard: 'grpcStreams.showDashboard',
   focusView: 'grpcStreams.focusView',
 } as const;
 

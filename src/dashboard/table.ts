@@ -1,0 +1,76 @@
+// The dashboard's stream table: rows, sorting and filtering, computed from records. Pure, shared
+// by the webview and the tests.
+import type { CallKind, ServerRecord, StreamRecord } from '../agent/protocol';
+import { ageMs, idleMs, judgeStream } from '../model/suspect';
+
+export type SortKey = 'method' | 'kind' | 'peer' | 'age' | 'idle' | 'received' | 'sent' | 'state';
+export type StateFilter = 'all' | 'active' | 'half_closed' | 'suspect';
+
+export interface TableRow {
+  id: string;
+  method: string;
+  kind: CallKind;
+  peer: string;
+  ageMs: number;
+  idleMs: number;
+  received: number;
+  sent: number;
+  state: string;
+  suspect: boolean;
+  reasons: string[];
+}
+
+export function toRow(s: StreamRecord, server: ServerRecord | undefined, now: number, suspectAfterMs: number): TableRow {
+  const v = judgeStream(s, server, now, suspectAfterMs);
+  return {
+    id: s.id,
+    method: s.method,
+    kind: s.kind,
+    peer: s.peer,
+    ageMs: ageMs(s, now),
+    idleMs: idleMs(s, now),
+    received: s.received,
+    sent: s.sent,
+    state: s.state,
+    suspect: v.suspect,
+    reasons: v.reasons,
+  };
+}
+
+export function filterRows(rows: TableRow[], text: string, state: StateFilter): TableRow[] {
+  const q = text.trim().toLowerCase();
+  return rows.filter((r) => {
+    if (state === 'suspect' ? !r.suspect : state !== 'all' && r.state !== state) return false;
+    if (!q) return true;
+    return r.method.toLowerCase().includes(q) || r.peer.toLowerCase().includes(q) || r.kind.includes(q) || r.id === q;
+  });
+}
+
+export function sortRows(rows: TableRow[], key: SortKey, descending: boolean): TableRow[] {
+  const value = (r: TableRow): string | number => {
+    switch (key) {
+      case 'age': return r.ageMs;
+      case 'idle': return r.idleMs;
+      case 'received': return r.received;
+      case 'sent': return r.sent;
+      case 'state': return r.suspect ? 'suspect' : r.state;
+      default: return r[key];
+    }
+  };
+  const dir = descending ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+    return c !== 0 ? c * dir : a.id.localeCompare(b.id, undefined, { numeric: true });
+  });
+}
+
+/** Which rows of a virtual list are in view (with a margin), given scroll position and sizes. */
+export function visibleRange(scrollTop: number, viewportHeight: number, rowHeight: number, total: number, margin = 10): { start: number; end: number } {
+  const start = Math.max(0, Math.floor(scrollTop / rowHeight) - margin);
+  const end = Math.min(total, Math.ceil((scrollTop + viewportHeight) / rowHeight) + margin);
+  return { start, end };
+}
+
+export { formatIdleShort as formatDuration } from '../model/treeModel';
