@@ -3,8 +3,9 @@ import type { HistogramBucket, SeriesPoint } from '../../src/dashboard/series';
 import { KINDS } from '../../src/dashboard/series';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 600;
 const H = 160;
+/** Drawn at the element's own width so text keeps its size. */
+const widthOf = (svg: SVGSVGElement): number => Math.max(300, Math.round(svg.clientWidth || 600));
 const PAD = { left: 36, right: 8, top: 8, bottom: 20 };
 
 export const SERIES_COLOURS: Record<string, string> = {
@@ -29,6 +30,7 @@ function niceMax(v: number): number {
 }
 
 export function drawLineChart(svg: SVGSVGElement, points: SeriesPoint[], windowMs: number): void {
+  const W = widthOf(svg);
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   const now = points.length > 0 ? points[points.length - 1].t : Date.now();
@@ -50,6 +52,7 @@ export function drawLineChart(svg: SVGSVGElement, points: SeriesPoint[], windowM
 }
 
 export function drawHistogram(svg: SVGSVGElement, buckets: HistogramBucket[], warnFromMs: number): void {
+  const W = widthOf(svg);
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   const max = niceMax(Math.max(1, ...buckets.map((b) => b.count)));

@@ -1,0 +1,70 @@
+// Data shaping of the dashboard: series, histogram buckets, deltas, table, message validation.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { lib } = require('./helpers/lib');
+const { samplePoint, SeriesBuffer, idleHistogram } = lib('dashboard/series.js');
+const { DeltaAccumulator, parseWebviewMessage } = lib('dashboard/protocol.js');
+const { toRow, filterRows, sortRows, visibleRange } = lib('dashboard/table.js');
+
+const server = { id: 's1', grpcJsVersion: '1.14.7', addresses: [], methods: [], keepalive: { timeMs: null, timeoutMs: null, maxConnectionIdleMs: null, maxConnectionAgeMs: null } };
+const servers = new Map([['s1', server]]);
+const stream = (id, over = {}) => ({ id, serverId: 's1', method: '/demo.Ingest/Upload', kind: 'client_stream', peer: '127.0.0.1:1', startedAt: 0, observedSince: 0, lastReceivedAt: 0, lastSentAt: null, received: 0, sent: 0, deadline: null, state: 'active', ...over });
+
+test('a series point counts streams by kind and suspects; the buffer keeps the last 15 minutes', () => {
+  const p = samplePoint([stream('c1'), stream('c2', { kind: 'bidi', lastReceivedAt: 59000 }), stream('c3', { kind: 'unary', state: 'half_closed', startedAt: 50000 })], servers, 61000, 60000);
+  assert.deepEqual(p, { t: 61000, unary: 1, client_stream: 1, server_stream: 0, bidi: 1, suspect: 1 });
+  const buf = new SeriesBuffer(900);
+  for (let i = 0; i < 1000; i++) buf.push({ ...p, t: i });
+  assert.equal(buf.length, 900);
+  assert.equal(buf.all()[0].t, 100);
+});
+
+test('the idle histogram puts every stream in exactly one bucket', () => {
+  const now = 1_000_000;
+  const h = idleHistogram([0, 4999, 5000, 29_999, 30_000, 61_000, 400_000, 900_000].map((idle, i) => stream(`c${i}`, { lastReceivedAt: now - idle })), now);
+  assert.deepEqual(h.map((b) => [b.label, b.count]), [['<5s', 2], ['5–15s', 1], ['15–30s', 1], ['30–60s', 1], ['1–2m', 1], ['2–5m', 0], ['5–15m', 1], ['≥15m', 1]]);
+});
+
+test('deltas carry only what changed: the latest record per stream, ended ones once', () => {
+  const acc = new DeltaAccumulator();
+  assert.equal(acc.isEmpty, true);
+  acc.add([stream('c1', { received: 1 }), stream('c2')], []);
+  acc.add([stream('c1', { received: 2 })], [{ id: 'c2' }]);
+  const d = acc.take(5);
+  assert.deepEqual(d.upserts.map((s) => [s.id, s.received]), [['c1', 2]]);
+  assert.deepEqual(d.removed, ['c2']);
+  assert.equal(d.servers, undefined);
+  assert.equal(acc.isEmpty, true);
+  // Proportional to changes: 10,000 known streams, 3 changed → 3 records.
+  for (let i = 0; i < 3; i++) acc.add([stream(`c${i}`)], []);
+  assert.equal(acc.take(6).upserts.length, 3);
+});
+
+test('messages from the webview are validated before anything acts on them', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'cancelStream', streamId: 'c12' }), { ok: true, message: { type: 'cancelStream', streamId: 'c12' } });
+  assert.equal(parseWebviewMessage({ type: 'cancelStream' }).ok, false);
+  assert.match(parseWebviewMessage({ type: 'cancelStream', streamId: 'c1; process.exit()' }).error, /without a valid stream id/);
+  assert.match(parseWebviewMessage({ type: 'openKeepaliveFix', serverId: 42 }).error, /valid server id/);
+  assert.match(parseWebviewMessage({ type: 'eval', code: '1' }).error, /unknown message type "eval"/);
+  assert.match(parseWebviewMessage(null).error, /not an object/);
+  assert.deepEqual(parseWebviewMessage({ type: 'ready', extra: 1 }), { ok: true, message: { type: 'ready' } });
+});
+
+test('table rows: filter by text and state, sort by any column, render only what is in view', () => {
+  const now = 100_000;
+  const rows = [
+    toRow(stream('c1', { lastReceivedAt: 90_000 }), server, now, 60_000),
+    toRow(stream('c2', { method: '/demo.Ingest/Chat', kind: 'bidi', lastReceivedAt: 10_000 }), server, now, 60_000),
+    toRow(stream('c3', { state: 'half_closed', lastReceivedAt: 99_000 }), server, now, 60_000),
+  ];
+  assert.deepEqual(filterRows(rows, 'chat', 'all').map((r) => r.id), ['c2']);
+  assert.deepEqual(filterRows(rows, '', 'suspect').map((r) => r.id), ['c2']);
+  assert.deepEqual(filterRows(rows, '', 'half_closed').map((r) => r.id), ['c3']);
+  assert.deepEqual(sortRows(rows, 'idle', true).map((r) => r.id), ['c2', 'c1', 'c3']);
+  assert.deepEqual(sortRows(rows, 'method', false).map((r) => r.id), ['c2', 'c1', 'c3']);
+  assert.deepEqual(visibleRange(0, 400, 26, 10_000), { start: 0, end: 26 });
+  assert.deepEqual(visibleRange(26_000, 400, 26, 10_000), { start: 990, end: 1026 });
+  assert.deepEqual(visibleRange(259_000, 400, 26, 10_000), { start: 9951, end: 9987 });
+  assert.deepEqual(visibleRange(259_600, 400, 26, 10_000), { start: 9974, end: 10_000 }, 'scrolled to the end');
+});
