@@ -1,4 +1,5 @@
 // Go rules: receive loops that ignore the stream's context, servers without keepalive.
+import webTreeSitter = require('web-tree-sitter');
 import type { Node, Tree } from 'web-tree-sitter';
 import { descendants, enclosing, FUNCTION_TYPES, importName, importsAny, parametersOf, resultShape, selectorCall } from './goSyntax';
 import type { Finding, FixKind } from './types';
@@ -50,17 +51,59 @@ function toRange(n: Node): Finding['range'] {
   return { start: { line: n.startPosition.row, column: n.startPosition.column }, end: { line: n.endPosition.row, column: n.endPosition.column } };
 }
 
+// Queries run inside the WebAssembly parser: far cheaper than walking every node from JavaScript.
+const QUERY_SOURCE = `
+(call_expression
+  function: (selector_expression operand: (_) @operand field: (field_identifier) @field)
+  arguments: (argument_list) @args) @call
+(selector_expression field: (field_identifier) @keepalive (#eq? @keepalive "KeepaliveParams"))
+`;
+const queries = new WeakMap<object, webTreeSitter.Query>();
+
+function queryFor(tree: Tree): webTreeSitter.Query {
+  const lang = tree.language;
+  let q = queries.get(lang);
+  if (!q) queries.set(lang, (q = new webTreeSitter.Query(lang, QUERY_SOURCE)));
+  return q;
+}
+
+interface SelectorCallMatch {
+  call: Node;
+  operand: Node;
+  field: string;
+  argCount: number;
+}
+
+function scan(tree: Tree): { calls: SelectorCallMatch[]; hasKeepalive: boolean } {
+  const calls: SelectorCallMatch[] = [];
+  let hasKeepalive = false;
+  for (const m of queryFor(tree).matches(tree.rootNode)) {
+    const by = (name: string): Node | undefined => m.captures.find((c) => c.name === name)?.node;
+    if (by('keepalive')) {
+      hasKeepalive = true;
+      continue;
+    }
+    const field = by('field')?.text;
+    if (field !== 'Recv' && field !== 'NewServer') continue;
+    const call = by('call') as Node;
+    const args = by('args') as Node;
+    calls.push({ call, operand: by('operand') as Node, field, argCount: args.namedChildCount });
+  }
+  return { calls, hasKeepalive };
+}
+
 export function analyzeGoTree(tree: Tree): GoFinding[] {
   const root = tree.rootNode;
   if (!importsAny(root, 'google.golang.org/grpc')) return [];
   const findings: GoFinding[] = [];
   const ioName = importName(root, 'io');
+  const { calls, hasKeepalive } = scan(tree);
 
   // recv-loop-ignores-context: group Recv() calls by their nearest enclosing loop.
   const loops = new Map<number, GoRecvLoop>();
-  for (const call of descendants(root, 'call_expression')) {
-    const s = selectorCall(call);
-    if (!s || s.field !== 'Recv' || (s.args && s.args.namedChildren.length > 0)) continue;
+  for (const s of calls) {
+    const call = s.call;
+    if (s.field !== 'Recv' || s.argCount > 0) continue;
     const loop = enclosing(call, ['for_statement', ...FUNCTION_TYPES]);
     if (!loop || loop.type !== 'for_statement') continue;
     const fn = enclosing(loop, FUNCTION_TYPES);
@@ -95,11 +138,10 @@ export function analyzeGoTree(tree: Tree): GoFinding[] {
   // server-without-keepalive
   const grpcName = importName(root, 'google.golang.org/grpc');
   if (grpcName) {
-    const hasKeepalive = descendants(root, 'selector_expression').some((s) => s.childForFieldName('field')?.text === 'KeepaliveParams');
     if (!hasKeepalive) {
-      for (const call of descendants(root, 'call_expression')) {
-        const s = selectorCall(call);
-        if (!s || s.field !== 'NewServer' || s.operand.text !== grpcName) continue;
+      for (const s of calls) {
+        const call = s.call;
+        if (s.field !== 'NewServer' || s.operand.text !== grpcName) continue;
         findings.push({
           rule: 'server-without-keepalive',
           language: 'go',

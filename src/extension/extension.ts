@@ -14,10 +14,11 @@ import { StreamFixProvider } from './streamFixProvider';
 import { StreamTreeProvider } from './streamTreeProvider';
 
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   const log = new Log();
   const settings = new SettingsWatcher();
   const attachments = new AttachmentManager(context.extensionPath, log);
-  const tree = new StreamTreeProvider(attachments, settings);
+  const tree = new StreamTreeProvider(attachments, settings, log);
   const loader = new AnalysisLoader(context.extensionPath);
   const view = vscode.window.createTreeView(ViewIds.streams, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(view.visible);
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
     new StreamCommands(attachments, tree, view, settings, log, (a) => DashboardPanel.createOrShow(context.extensionUri, a, { attachments, settings, loader, log })),
     { dispose: () => DashboardPanel.disposeAll() },
-    new StreamStatusBar(attachments, settings),
+    new StreamStatusBar(attachments, settings, log),
     new DebugSessionIntegration(attachments, settings, log),
   );
   const diagnostics = new StreamDiagnostics(loader, settings, log);
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
       { providedCodeActionKinds: StreamFixProvider.providedCodeActionKinds },
     ),
   );
+  log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms.`);
 }
 
 export function deactivate(): void {

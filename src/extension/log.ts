@@ -13,6 +13,11 @@ export class Log implements vscode.Disposable {
     this.channel.warn(message);
   }
 
+  /** Written only when the log level is Trace (Developer: Set Log Level…); used for timings. */
+  trace(message: string): void {
+    this.channel.trace(message);
+  }
+
   error(message: string, error?: unknown): void {
     this.channel.error(error instanceof Error ? `${message}\n${error.stack ?? error.message}` : message);
   }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { countSuspects, statusBarText } from '../model/treeModel';
 import type { AttachmentManager } from './attachments';
 import { CommandIds } from './ids';
+import type { Log } from './log';
 import type { SettingsWatcher } from './settings';
 
 export class StreamStatusBar implements vscode.Disposable {
@@ -10,7 +11,7 @@ export class StreamStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly attachments: AttachmentManager, private readonly settings: SettingsWatcher) {
+  constructor(private readonly attachments: AttachmentManager, private readonly settings: SettingsWatcher, private readonly log: Log) {
     this.item.name = 'gRPC Streams';
     this.item.command = CommandIds.focusView;
     this.disposables.push(attachments.onDidChangeAttachments(() => this.update()), attachments.onDidChangeData(() => this.update()), settings.onDidChange(() => this.update()));
@@ -25,7 +26,9 @@ export class StreamStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
+    const started = performance.now();
     const counts = countSuspects(all.map((a) => a.store), this.settings.config);
+    this.log.trace(`status bar: ${counts.streams} streams judged in ${(performance.now() - started).toFixed(2)} ms`);
     this.item.text = `$(pulse) ${statusBarText(counts)}`;
     this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show the streams.`;
     this.item.backgroundColor = counts.suspect > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -15,6 +15,7 @@ import {
 } from '../model/treeModel';
 import type { AttachmentChange, AttachmentManager } from './attachments';
 import { ItemContext } from './ids';
+import type { Log } from './log';
 import type { ExtensionConfig, SettingsWatcher } from './settings';
 
 export type StreamTreeNode =
@@ -41,7 +42,10 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   private visible = false;
   private config: ExtensionConfig;
 
-  constructor(private readonly attachments: AttachmentManager, settings: SettingsWatcher) {
+  /** Durations of recent ticks (ms), reported at trace level. */
+  private tickTimes: number[] = [];
+
+  constructor(private readonly attachments: AttachmentManager, settings: SettingsWatcher, private readonly log: Log) {
     this.config = settings.config;
     this.disposables.push(
       attachments.onDidChangeAttachments(() => this.refreshAll()),
@@ -224,6 +228,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
 
   /** One idle-timer tick: re-render only the stream rows whose text or status changed. */
   tick(): void {
+    const started = performance.now();
     const fire: StreamTreeNode[] = [];
     for (const a of this.attachments.all) {
       const mine = new Map<string, StreamRow>();
@@ -241,6 +246,13 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
       }
     }
     if (fire.length > 0) this.emitter.fire(fire);
+    this.tickTimes.push(performance.now() - started);
+    if (this.tickTimes.length >= 10) {
+      const t = this.tickTimes.sort((a, b) => a - b);
+      const streams = this.attachments.all.reduce((n, a) => n + a.store.streams.size, 0);
+      this.log.trace(`tree tick: ${streams} streams, ${this.rendered.size} rows rendered, ${fire.length} changed; median ${t[5].toFixed(2)} ms, max ${t[9].toFixed(2)} ms over 10 ticks`);
+      this.tickTimes = [];
+    }
   }
 
   private refreshAll(): void {

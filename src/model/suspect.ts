@@ -44,38 +44,53 @@ export interface SuspectVerdict {
   reasons: string[];
 }
 
+/** The facts behind a verdict, without building any text (the dashboard judges 10,000 a second). */
+export interface Assessment {
+  suspect: boolean;
+  /** Silence that counts for this kind (age for unary calls). */
+  silentMs: number;
+  keepalive: KeepaliveVerdict;
+  open: boolean;
+}
+
 /**
  * A stream is suspect when it has received nothing for longer than the threshold and either its
  * server has no keepalive in force or its client has not half-closed. A server stream is judged
  * by silence in both directions (its handler is not waiting to receive). Unary calls running
  * longer than the threshold are suspect too.
  */
-export function judgeStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): SuspectVerdict {
-  const reasons: string[] = [];
+export function assessStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): Assessment {
   const keepalive = keepaliveVerdict(server, thresholdMs);
-  const keepaliveReason = (): string | null => {
-    switch (keepalive) {
-      case 'none': return 'server has no keepalive';
-      case 'too-slow': return `server keepalive (${formatSeconds(server?.keepalive.timeMs ?? 0)}) is slower than the idle threshold (${formatSeconds(thresholdMs)})`;
-      case 'buggy': return `grpc-js ${server?.grpcJsVersion} may leave a dead connection open after a keepalive timeout (grpc-node #2953; fixed in ${KEEPALIVE_FIX_VERSION})`;
-      default: return null;
-    }
-  };
+  const open = s.state === 'active';
   if (s.kind === 'unary') {
     const age = ageMs(s, now);
-    if (age <= thresholdMs) return { suspect: false, reasons };
-    reasons.push(`unary call running for ${formatSeconds(age)}`);
-    const k = keepaliveReason();
-    if (k) reasons.push(k);
-    return { suspect: true, reasons };
+    return { suspect: age > thresholdMs, silentMs: age, keepalive, open };
   }
   const silent = s.kind === 'server_stream' ? idleMs(s, now) : receiveIdleMs(s, now);
-  if (silent <= thresholdMs) return { suspect: false, reasons };
-  const k = keepaliveReason();
-  const open = s.state === 'active';
-  if (!k && !open) return { suspect: false, reasons };
-  reasons.push(s.kind === 'server_stream' ? `nothing sent or received for ${formatSeconds(silent)}` : `no message for ${formatSeconds(silent)}`);
-  if (k) reasons.push(k);
-  if (open) reasons.push('client has not half-closed');
+  return { suspect: silent > thresholdMs && (keepalive !== 'ok' || open), silentMs: silent, keepalive, open };
+}
+
+export function isSuspect(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): boolean {
+  return assessStream(s, server, now, thresholdMs).suspect;
+}
+
+export function judgeStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): SuspectVerdict {
+  const a = assessStream(s, server, now, thresholdMs);
+  if (!a.suspect) return { suspect: false, reasons: [] };
+  const reasons: string[] = [];
+  if (s.kind === 'unary') reasons.push(`unary call running for ${formatSeconds(a.silentMs)}`);
+  else reasons.push(s.kind === 'server_stream' ? `nothing sent or received for ${formatSeconds(a.silentMs)}` : `no message for ${formatSeconds(a.silentMs)}`);
+  switch (a.keepalive) {
+    case 'none':
+      reasons.push('server has no keepalive');
+      break;
+    case 'too-slow':
+      reasons.push(`server keepalive (${formatSeconds(server?.keepalive.timeMs ?? 0)}) is slower than the idle threshold (${formatSeconds(thresholdMs)})`);
+      break;
+    case 'buggy':
+      reasons.push(`grpc-js ${server?.grpcJsVersion} may leave a dead connection open after a keepalive timeout (grpc-node #2953; fixed in ${KEEPALIVE_FIX_VERSION})`);
+      break;
+  }
+  if (s.kind !== 'unary' && a.open) reasons.push('client has not half-closed');
   return { suspect: true, reasons };
 }

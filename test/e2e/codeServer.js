@@ -42,7 +42,7 @@ function packageExtension() {
 }
 
 class CodeServer {
-  static async start({ settings = {}, workspace } = {}) {
+  static async start({ settings = {}, workspace, extraArgs = [] } = {}) {
     checkTools();
     const vsix = packageExtension();
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-e2e-'));
@@ -67,12 +67,13 @@ class CodeServer {
     const port = await freePort();
     const proc = spawn(CODE_SERVER, [
       '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userData, '--extensions-dir', extensions, folder,
+      '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userData, '--extensions-dir', extensions, ...extraArgs, folder,
     ], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let log = '';
     proc.stdout.on('data', (d) => { log += d; });
     proc.stderr.on('data', (d) => { log += d; });
     const cs = new CodeServer(proc, port, folder, base, () => log);
+    cs.userData = userData;
     await cs.waitForHttp();
     return cs;
   }

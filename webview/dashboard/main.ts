@@ -112,7 +112,7 @@ function render(dataChanged: boolean): void {
   $('#suspect-count').classList.toggle('has-suspects', suspects > 0);
   drawLineChart($('#line-chart'), series, SERIES_SECONDS * 1000);
   drawHistogram($('#histogram'), idleHistogram(streams.values(), now), settings.idleWarningMs);
-  table.setData(streams.values(), servers, now, settings.suspectAfterMs);
+  table.setData(streams, servers, now, settings.suspectAfterMs);
   if (dataChanged) renderServers();
 }
 

@@ -2,6 +2,7 @@
 // so 10,000 streams scroll as smoothly as 10.
 import type { ServerRecord, StreamRecord } from '../../src/agent/protocol';
 import { filterRows, formatDuration, sortRows, toRow, visibleRange, type SortKey, type StateFilter, type TableRow } from '../../src/dashboard/table';
+import { judgeStream } from '../../src/model/suspect';
 
 export const ROW_HEIGHT = 26;
 
@@ -103,9 +104,15 @@ export class StreamTable {
   }
 
   /** Recomputes rows from the records (time moved, or data changed) and repaints what is in view. */
-  setData(streams: Iterable<StreamRecord>, servers: Map<string, ServerRecord>, now: number, suspectAfterMs: number): void {
+  private records = new Map<string, StreamRecord>();
+  private servers = new Map<string, ServerRecord>();
+  private now = 0;
+  private suspectAfterMs = 60_000;
+
+  setData(streams: Map<string, StreamRecord>, servers: Map<string, ServerRecord>, now: number, suspectAfterMs: number): void {
+    Object.assign(this, { records: streams, servers, now, suspectAfterMs });
     const rows: TableRow[] = [];
-    for (const s of streams) rows.push(toRow(s, servers.get(s.serverId), now, suspectAfterMs));
+    for (const s of streams.values()) rows.push(toRow(s, servers.get(s.serverId), now, suspectAfterMs));
     this.rows = rows;
     this.refilter();
   }
@@ -142,7 +149,9 @@ export class StreamTable {
     row.setAttribute('role', 'row');
     row.setAttribute('aria-rowindex', String(index + 1));
     row.dataset.id = r.id;
-    if (r.suspect) row.title = `Suspect: ${r.reasons.join('; ')}`;
+    const record = this.records.get(r.id);
+    // Reasons only for the rows in view: wording them for 10,000 rows a second would cost.
+    if (r.suspect && record) row.title = `Suspect: ${judgeStream(record, this.servers.get(record.serverId), this.now, this.suspectAfterMs).reasons.join('; ')}`;
     const cells: Array<[string, string, boolean]> = [
       ['method', r.method, false],
       ['kind', r.kind, false],

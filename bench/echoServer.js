@@ -1,0 +1,28 @@
+// Bidi echo server for the overhead benchmark. Prints {"event":"listening","port"} and, with
+// --count N, exits after echoing N messages (for instruction counting under callgrind).
+'use strict';
+const path = require('node:path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+const def = protoLoader.loadSync(path.join(__dirname, '..', 'test', 'fixtures', 'demo.proto'), { keepCase: true, longs: Number, defaults: true });
+const demo = grpc.loadPackageDefinition(def).demo;
+const i = process.argv.indexOf('--count');
+const limit = i > 0 ? Number(process.argv[i + 1]) : Infinity;
+let echoed = 0;
+const server = new grpc.Server();
+server.addService(demo.Ingest.service, {
+  Chat(call) {
+    call.on('data', (m) => {
+      call.write(m);
+      if (++echoed >= limit) setImmediate(() => process.exit(0));
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  },
+  Upload(call, cb) { call.on('data', () => undefined); call.on('end', () => cb(null, { count: 0 })); call.on('error', () => undefined); },
+  Watch(call) { call.write({ data: 'x' }); },
+  Get(call, cb) { cb(null, {}); },
+});
+server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => {
+  process.stdout.write(JSON.stringify({ event: 'listening', port }) + '\n');
+});

@@ -1,0 +1,48 @@
+// 10,000 open streams: time of `grpc-streams list --json` end to end, and agent memory per stream.
+import { AGENT, CLI, fmt, inspectPort, median, require, run, start } from './lib.mjs';
+
+const { CdpConnection } = require('../out/src/inspector/cdpConnection.js');
+const { discoverTarget } = require('../out/src/inspector/targetDiscovery.js');
+
+async function evaluate(port, expression) {
+  const t = await discoverTarget({ host: '127.0.0.1', port });
+  const cdp = await CdpConnection.connect(t.webSocketUrl, { requestTimeoutMs: 120000 });
+  try {
+    const r = await cdp.send('Runtime.evaluate', { expression, returnByValue: true, includeCommandLineAPI: true, awaitPromise: true }, 120000);
+    return r.result.value;
+  } finally {
+    cdp.close();
+  }
+}
+
+export async function manyStreams({ streams = 10000 } = {}) {
+  const server = start(process.execPath, ['--expose-gc', '--inspect=127.0.0.1:0', 'bench/echoServer.js']);
+  const { port } = await server.waitFor((e) => e.event === 'listening');
+  const ip = await inspectPort(server);
+  const client = start(process.execPath, ['bench/manyStreams.js', String(port), String(streams)]);
+  await client.waitFor((e) => e.event === 'ready', 180000);
+  const heap = `(() => { gc(); gc(); return process.memoryUsage().heapUsed; })()`;
+  const before = await evaluate(ip, heap);
+  const t0 = performance.now();
+  const first = await run(process.execPath, [CLI, 'list', '--inspect', `127.0.0.1:${ip}`, '--json']);
+  const firstMs = performance.now() - t0;
+  if (first.err) throw new Error(first.stderr);
+  const listed = JSON.parse(first.stdout).streams.length;
+  const after = await evaluate(ip, heap);
+  const warm = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const r = await run(process.execPath, [CLI, 'list', '--inspect', `127.0.0.1:${ip}`, '--json']);
+    warm.push(performance.now() - t);
+    if (r.err) throw new Error(r.stderr);
+  }
+  const agentSize = await evaluate(ip, `(() => { gc(); return process.memoryUsage().heapUsed; })()`);
+  client.kill();
+  server.kill();
+  return { streams: listed, firstListMs: firstMs, warmListMs: median(warm), bytesPerStream: (after - before) / streams, heapBefore: before, heapAfter: agentSize };
+}
+
+export function printManyStreams(r) {
+  console.log(`list --json with ${r.streams} open streams: ${fmt(r.warmListMs, 0)} ms end to end (median of 5; the first, which installs the agent and adopts every call: ${fmt(r.firstListMs, 0)} ms)   (target < 150 ms)`);
+  console.log(`agent memory per open stream: ${fmt(r.bytesPerStream, 0)} bytes (heap after attach minus before, / ${r.streams})   (target < 1024)`);
+}
