@@ -13,7 +13,8 @@ import {
   type EndedCall,
   type ServerRecord,
 } from './protocol';
-import { TrackedCall, type CallObserver } from './trackedCall';
+import { hookCallPrototype } from './callHooks';
+import { findBaseCall, TRACK, TrackedCall, type CallObserver } from './trackedCall';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
@@ -235,6 +236,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   /** Servers created from now on are adopted when they register a service or bind a port. */
   private hookServerClass(copy: LoadedCopy): void {
     const self = this;
+    hookCallPrototype(copy.BaseCall.prototype, this.patches, () => this.detached);
     for (const method of ['register', 'bindAsync', 'start']) {
       this.patches.wrap(copy.Server.prototype, method, (orig) => function (this: unknown, ...args: unknown[]) {
         if (!self.detached) {
@@ -277,6 +279,8 @@ export class StreamAgent implements AgentApi, CallObserver {
   }
 
   private trackNewCall(entry: ServerEntry, descriptor: Loose, layer: Loose): void {
+    const base = findBaseCall(layer);
+    if (!base || base[TRACK]) return;
     const now = Date.now();
     const call = new TrackedCall(
       `c${this.nextCallId++}`,
@@ -285,10 +289,9 @@ export class StreamAgent implements AgentApi, CallObserver {
       kindFromDescriptor(!!descriptor?.requestStream, !!descriptor?.responseStream),
       now,
       now,
-      layer,
+      base,
       this,
     );
-    call.hookNew();
     this.live.set(call.id, call);
     this.changed(call);
   }
@@ -296,7 +299,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   private adoptCall(base: Loose): boolean {
     if (!base || typeof base !== 'object' || !base.handler || !base.stream) return false;
     if (base.cancelled || base.streamEnded || base.stream.destroyed || base.stream.closed) return false;
-    for (const c of this.live.values()) if (c.isSameBase(base)) return false;
+    if (base[TRACK]) return false; // already tracked
     let entry: ServerEntry | undefined;
     for (const e of this.serverEntries) {
       const server = e.ref.deref();
@@ -315,7 +318,6 @@ export class StreamAgent implements AgentApi, CallObserver {
       base,
       this,
     );
-    call.hookInFlight();
     this.live.set(call.id, call);
     this.changed(call);
     return true;

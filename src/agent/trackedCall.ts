@@ -1,6 +1,9 @@
-// One in-flight gRPC call as the agent sees it, plus the hooks that feed it. The hooks only count
-// and forward: they never change arguments, return values or the order of events.
+// One in-flight gRPC call as the agent sees it. The call's grpc-js object points back to it with
+// one symbol-keyed property; the agent's patches on grpc-js's call prototype (callHooks.ts) feed
+// it. No closures or patches per call: a few hundred bytes each, and nothing that outlives it.
 import type { CallKind, CallState, EndedCall, StreamRecord } from './protocol';
+
+export const TRACK = Symbol.for('grpc-stream-debugger.call');
 
 /** What the agent needs to hear from a call. */
 export interface CallObserver {
@@ -8,15 +11,7 @@ export interface CallObserver {
   ended(call: TrackedCall, statusCode: number): void;
 }
 
-interface InstancePatch {
-  target: Record<string, unknown>;
-  key: string;
-  hadOwn: boolean;
-  original: unknown;
-}
-
-type AnyFn = (...args: unknown[]) => unknown;
-// grpc-js call layers are untyped from here; we only touch their public listener/responder shape.
+// grpc-js call objects are untyped from here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
@@ -33,11 +28,9 @@ export class TrackedCall {
   /** Set while queued for the next delta. */
   dirty = false;
   ended = false;
-  private sentStatus: number | null = null;
-  private patches: InstancePatch[] = [];
-  private layer: Loose;
-  private stream: Loose = null;
-  private onStreamClose: (() => void) | null = null;
+  sentStatus: number | null = null;
+  /** grpc-js's BaseServerInterceptingCall; null once the call ended. */
+  base: Loose;
 
   constructor(
     readonly id: string,
@@ -46,83 +39,79 @@ export class TrackedCall {
     readonly kind: CallKind,
     readonly startedAt: number | null,
     readonly observedSince: number,
-    layer: unknown,
+    base: unknown,
     private readonly observer: CallObserver,
   ) {
-    this.layer = layer;
+    this.base = base;
     try {
-      const peer = this.layer.getPeer();
+      const peer = this.base.getPeer();
       if (typeof peer === 'string') this.peer = peer;
     } catch { /* peer stays unknown */ }
     try {
-      const d = this.layer.getDeadline();
+      const d = this.base.getDeadline();
       const ms = d instanceof Date ? d.getTime() : typeof d === 'number' ? d : NaN;
       this.deadline = Number.isFinite(ms) ? ms : null;
     } catch { /* no deadline */ }
+    if (this.base.receivedHalfClose === true) this.state = 'half_closed';
+    this.base[TRACK] = this;
   }
 
-  /** Hooks a call that has not started yet (it came through our interceptor). */
-  hookNew(): void {
-    const self = this;
-    this.patch(this.layer, 'start', (orig) => function (this: unknown, listener: Loose) {
-      try { self.hookListener(listener); } catch { /* never throw into grpc-js */ }
-      return orig.call(this, listener);
-    });
-    this.hookResponder();
-    this.hookStreamClose(findBaseCall(this.layer));
+  onReceived(): void {
+    if (this.ended) return;
+    this.received++;
+    this.lastReceivedAt = Date.now();
+    this.observer.changed(this);
   }
 
-  /** Hooks a call that was already in flight when the agent attached. */
-  hookInFlight(): void {
-    const base = findBaseCall(this.layer);
-    if (base && base.listener) {
-      this.hookListener(base.listener);
-    } else {
-      const self = this;
-      this.patch(this.layer, 'start', (orig) => function (this: unknown, listener: Loose) {
-        try { self.hookListener(listener); } catch { /* never throw into grpc-js */ }
-        return orig.call(this, listener);
-      });
-    }
-    if (base && base.receivedHalfClose) this.state = 'half_closed';
-    this.hookResponder();
-    this.hookStreamClose(base);
+  onSent(): void {
+    if (this.ended) return;
+    this.sent++;
+    this.lastSentAt = Date.now();
+    this.observer.changed(this);
+  }
+
+  onHalfClosed(): void {
+    if (this.ended || this.state !== 'active') return;
+    this.state = 'half_closed';
+    this.observer.changed(this);
+  }
+
+  onStatus(code: unknown): void {
+    if (this.sentStatus === null && typeof code === 'number') this.sentStatus = code;
   }
 
   /** True when grpc-js already considers the call over (a close we may have missed). */
   isOverInGrpc(): boolean {
     try {
-      const base = findBaseCall(this.layer);
-      if (!base) return false;
-      if (base.cancelled === true) return true;
-      const s = base.stream;
+      const b = this.base;
+      if (!b) return true;
+      if (b.cancelled === true) return true;
+      const s = b.stream;
       return !!s && (s.destroyed === true || s.closed === true);
     } catch {
       return false;
     }
   }
 
-  isSameBase(base: unknown): boolean {
-    return !!this.layer && findBaseCall(this.layer) === base;
-  }
-
   /** Ends the call from the server side with status CANCELLED, as a user asked for. */
   cancel(details: string): void {
-    this.layer.sendStatus({ code: CANCELLED, details, metadata: null });
+    this.base.sendStatus({ code: CANCELLED, details, metadata: null });
   }
 
-  /** Called when the call ends: drop every reference to grpc-js objects. */
+  /** The call is over: report it once and drop the reference to grpc-js's object. */
   finish(statusCode: number | null): void {
     if (this.ended) return;
     this.ended = true;
-    const code = statusCode ?? this.sentStatus ?? CANCELLED;
-    this.release(false);
-    this.observer.ended(this, code);
+    this.base = null;
+    this.observer.ended(this, statusCode ?? this.sentStatus ?? CANCELLED);
   }
 
-  /** Removes every hook from a call that is still running (detach). */
+  /** Detach: the grpc-js object forgets us (set, not deleted, to keep its shape). */
   unhook(): void {
-    this.release(true);
+    try {
+      if (this.base && this.base[TRACK] === this) this.base[TRACK] = undefined;
+    } catch { /* ignore */ }
+    this.base = null;
   }
 
   toRecord(): StreamRecord {
@@ -158,87 +147,6 @@ export class TrackedCall {
       received: this.received,
       sent: this.sent,
     };
-  }
-
-  private hookListener(listener: Loose): void {
-    if (!listener || typeof listener !== 'object') return;
-    const self = this;
-    this.patch(listener, 'onReceiveMessage', (orig) => function (this: unknown, ...args: unknown[]) {
-      if (!self.ended) {
-        self.received++;
-        self.lastReceivedAt = Date.now();
-        self.observer.changed(self);
-      }
-      return orig.apply(this, args);
-    });
-    this.patch(listener, 'onReceiveHalfClose', (orig) => function (this: unknown, ...args: unknown[]) {
-      if (!self.ended && self.state === 'active') {
-        self.state = 'half_closed';
-        self.observer.changed(self);
-      }
-      return orig.apply(this, args);
-    });
-    this.patch(listener, 'onCancel', (orig) => function (this: unknown, ...args: unknown[]) {
-      try { self.finish(null); } catch { /* never throw into grpc-js */ }
-      return orig.apply(this, args);
-    });
-  }
-
-  private hookResponder(): void {
-    const self = this;
-    this.patch(this.layer, 'sendMessage', (orig) => function (this: unknown, ...args: unknown[]) {
-      if (!self.ended) {
-        self.sent++;
-        self.lastSentAt = Date.now();
-        self.observer.changed(self);
-      }
-      return orig.apply(this, args);
-    });
-    this.patch(this.layer, 'sendStatus', (orig) => function (this: unknown, ...args: unknown[]) {
-      try {
-        const status = args[0] as Loose;
-        if (self.sentStatus === null && status && typeof status.code === 'number') self.sentStatus = status.code;
-      } catch { /* ignore */ }
-      return orig.apply(this, args);
-    });
-  }
-
-  private hookStreamClose(base: Loose): void {
-    const stream = base && base.stream;
-    if (!stream || typeof stream.once !== 'function') return;
-    this.stream = stream;
-    this.onStreamClose = () => {
-      try { this.finish(null); } catch { /* never throw into the stream's emitter */ }
-    };
-    stream.once('close', this.onStreamClose);
-  }
-
-  private patch(target: Loose, key: string, make: (orig: AnyFn) => AnyFn): void {
-    if (!target) return;
-    const original = target[key];
-    if (typeof original !== 'function') return;
-    const hadOwn = Object.prototype.hasOwnProperty.call(target, key);
-    target[key] = make(original as AnyFn);
-    this.patches.push({ target, key, hadOwn, original });
-  }
-
-  private release(restore: boolean): void {
-    if (restore) {
-      for (let i = this.patches.length - 1; i >= 0; i--) {
-        const p = this.patches[i];
-        try {
-          if (p.hadOwn) p.target[p.key] = p.original;
-          else delete p.target[p.key];
-        } catch { /* ignore */ }
-      }
-    }
-    if (this.stream && this.onStreamClose) {
-      try { this.stream.removeListener('close', this.onStreamClose); } catch { /* ignore */ }
-    }
-    this.patches = [];
-    this.stream = null;
-    this.onStreamClose = null;
-    this.layer = null;
   }
 }
 

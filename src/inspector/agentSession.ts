@@ -125,8 +125,11 @@ export class AgentSession {
       const versions = [...new Set(attach.copies.map((c) => c.version))].join(', ');
       throw new AttachError('unsupported-grpc', `Unsupported @grpc/grpc-js version ${versions} in the process behind ${label}: gRPC Stream Debugger needs 1.10 or newer.`);
     }
-    progress('Adopting servers and calls already running');
-    await AgentSession.adoptExisting(cdp, run);
+    if (installed < AGENT_VERSION) {
+      // A fresh agent: adopt what runs already. An agent that was there has tracked it all along.
+      progress('Adopting servers and calls already running');
+      await AgentSession.adoptExisting(cdp, run);
+    }
     let sinkName: string | null = null;
     if (options.subscribe) {
       sinkName = `__grpcStreams_${randomBytes(6).toString('hex')}`;

@@ -1,0 +1,53 @@
+// The agent's hooks on grpc-js's BaseServerInterceptingCall prototype (one copy of grpc-js). Each
+// looks up the call's TrackedCall by a symbol and, when there is one, counts; then it calls
+// grpc-js's own method unchanged. Untracked calls pay one property load.
+import type { PatchSet } from './patches';
+import { TRACK, type TrackedCall } from './trackedCall';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
+export function hookCallPrototype(proto: object, patches: PatchSet, isDetached: () => boolean): void {
+  patches.wrap(proto, 'sendMessage', (orig) => function (this: Loose, ...args: unknown[]) {
+    const t: TrackedCall | undefined = this[TRACK];
+    if (t !== undefined && !isDetached()) {
+      try { t.onSent(); } catch { /* never throw into grpc-js */ }
+    }
+    return orig.apply(this, args);
+  });
+  patches.wrap(proto, 'sendStatus', (orig) => function (this: Loose, ...args: unknown[]) {
+    const t: TrackedCall | undefined = this[TRACK];
+    if (t !== undefined) {
+      try { t.onStatus((args[0] as Loose)?.code); } catch { /* ignore */ }
+    }
+    return orig.apply(this, args);
+  });
+  // A message reaches the handler when grpc-js shifts a READABLE entry off its read queue.
+  patches.wrap(proto, 'maybePushNextMessage', (orig) => function (this: Loose, ...args: unknown[]) {
+    const t: TrackedCall | undefined = this[TRACK];
+    if (t === undefined) return orig.apply(this, args);
+    const q = this.readQueue;
+    const head = Array.isArray(q) && q.length > 0 ? q[0] : undefined;
+    const result = orig.apply(this, args);
+    try {
+      if (head !== undefined && head.type === 'READABLE' && q[0] !== head && !isDetached()) t.onReceived();
+    } catch { /* ignore */ }
+    return result;
+  });
+  patches.wrap(proto, 'handleEndEvent', (orig) => function (this: Loose, ...args: unknown[]) {
+    const result = orig.apply(this, args);
+    const t: TrackedCall | undefined = this[TRACK];
+    if (t !== undefined) {
+      try { t.onHalfClosed(); } catch { /* ignore */ }
+    }
+    return result;
+  });
+  // grpc-js calls notifyOnCancel once a call is over: after its status, or when its stream closes.
+  patches.wrap(proto, 'notifyOnCancel', (orig) => function (this: Loose, ...args: unknown[]) {
+    const t: TrackedCall | undefined = this[TRACK];
+    if (t !== undefined) {
+      try { t.finish(null); } catch { /* ignore */ }
+    }
+    return orig.apply(this, args);
+  });
+}
