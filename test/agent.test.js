@@ -151,7 +151,7 @@ test('attach twice, detach, attach again, and a server created after attach', as
     b.close();
     const gone = await evalIn(server.inspectPort, `globalThis[Symbol.for('grpc-stream-debugger.agent')] === undefined`);
     assert.equal(gone, true, 'detach removes the agent');
-    const hooks = await evalIn(server.inspectPort, `(() => { const p = Object.keys(require.cache).find((k) => k.endsWith('grpc-js/build/src/server.js')); const S = require(p).Server.prototype; const B = require(p.replace(/server\.js$/, 'server-interceptors.js')).BaseServerInterceptingCall.prototype; return [S.register, S.bindAsync, require('module')._load, B.sendMessage, B.maybePushNextMessage, B.notifyOnCancel].some((f) => /adoptServer|scanCopies|onSent|onReceived|finish\(/.test(String(f))) ? 'patched' : 'clean'; })()`);
+    const hooks = await evalIn(server.inspectPort, `(() => { const p = Object.keys(require.cache).find((k) => k.endsWith('grpc-js/build/src/server.js')); const S = require(p).Server.prototype; const B = require(p.replace(/server\.js$/, 'server-interceptors.js')).BaseServerInterceptingCall.prototype; return [S.register, S.bindAsync, require('module')._load, B.sendMessage, B.maybePushNextMessage, B.notifyOnCancel].some((f) => /adoptServer|scanCopies|TRACK/.test(String(f))) ? 'patched' : 'clean'; })()`);
     assert.equal(hooks, 'clean', 'detach restores grpc-js');
 
     const again = await attach(server.inspectPort);
