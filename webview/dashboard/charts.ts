@@ -34,7 +34,10 @@ export function drawLineChart(svg: SVGSVGElement, points: SeriesPoint[], windowM
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   const now = points.length > 0 ? points[points.length - 1].t : Date.now();
-  const from = now - windowMs;
+  // Until 15 minutes of history exist, span what there is (at least a minute) instead of a flat line at the edge.
+  const span = Math.min(windowMs, Math.max(60_000, points.length > 0 ? now - points[0].t : 0));
+  const from = now - span;
+  windowMs = span;
   const visible = points.filter((p) => p.t >= from);
   const max = niceMax(Math.max(1, ...visible.map((p) => Math.max(p.unary + p.client_stream + p.server_stream + p.bidi, p.suspect))));
   const x = (t: number): number => PAD.left + ((t - from) / windowMs) * (W - PAD.left - PAD.right);
@@ -43,7 +46,7 @@ export function drawLineChart(svg: SVGSVGElement, points: SeriesPoint[], windowM
     svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
     svg.append(el('text', { x: PAD.left - 4, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(v))));
   }
-  svg.append(el('text', { x: PAD.left, y: H - 4, class: 'axis' }, '-15 min'));
+  svg.append(el('text', { x: PAD.left, y: H - 4, class: 'axis' }, span >= 120_000 ? `-${Math.round(span / 60_000)} min` : `-${Math.round(span / 1000)} s`));
   svg.append(el('text', { x: W - PAD.right, y: H - 4, class: 'axis', 'text-anchor': 'end' }, 'now'));
   for (const key of [...KINDS, 'suspect'] as const) {
     const pts = visible.map((p) => `${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ');

@@ -36,7 +36,7 @@ app.innerHTML = `
   <section id="servers" aria-label="Servers"></section>
   <section class="charts">
     <figure>
-      <figcaption>Open streams, last 15 minutes <span class="legend" id="legend"></span></figcaption>
+      <figcaption>Open streams over time (up to 15 minutes) <span class="legend" id="legend"></span></figcaption>
       <svg id="line-chart" role="img" aria-label="Open streams over time by kind, with suspect streams"></svg>
     </figure>
     <figure>

@@ -172,12 +172,13 @@ export class StreamTable {
     const actions = document.createElement('span');
     actions.className = 'cell col-actions';
     actions.setAttribute('role', 'cell');
-    for (const [action, label] of [['handler', 'Go to Handler'], ['cancel', 'Cancel']]) {
+    for (const [action, label, verb] of [['handler', 'Handler', 'Go to the handler of'], ['cancel', 'Cancel', 'Cancel']]) {
       const b = document.createElement('vscode-button');
       b.setAttribute('secondary', '');
       b.dataset.action = action;
       b.dataset.id = r.id;
-      b.setAttribute('aria-label', `${label} ${r.method} from ${r.peer}`);
+      b.setAttribute('aria-label', `${verb} ${r.method} from ${r.peer}`);
+      b.title = action === 'cancel' ? 'Cancel Stream' : 'Go to Handler';
       b.textContent = label;
       actions.append(b);
     }
