@@ -8,7 +8,8 @@ export const AGENT_VERSION = 1;
 export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
 export type CallState = 'active' | 'half_closed' | 'cancelled';
 
-export interface StreamRecord {
+/** What every call record says, open or ended. */
+export interface CallIdentity {
   id: string;
   serverId: string;
   method: string;
@@ -18,29 +19,24 @@ export interface StreamRecord {
   startedAt: number | null;
   /** Epoch ms since when the agent has watched this call. */
   observedSince: number;
-  lastReceivedAt: number | null;
-  lastSentAt: number | null;
+  /** Messages since observedSince. */
   received: number;
   sent: number;
+}
+
+export interface StreamRecord extends CallIdentity {
+  lastReceivedAt: number | null;
+  lastSentAt: number | null;
   /** Epoch ms of the call's deadline, null when it has none. */
   deadline: number | null;
   state: CallState;
 }
 
-export interface EndedCall {
-  id: string;
-  serverId: string;
-  method: string;
-  kind: CallKind;
-  peer: string;
-  startedAt: number | null;
-  observedSince: number;
+export interface EndedCall extends CallIdentity {
   endedAt: number;
   durationMs: number;
   /** gRPC status code the call ended with (1 = CANCELLED when the stream closed without a status). */
   statusCode: number;
-  received: number;
-  sent: number;
 }
 
 export interface KeepaliveOptions {

@@ -1,7 +1,7 @@
 // One in-flight gRPC call as the agent sees it. The call's grpc-js object points back to it with
 // one symbol-keyed property; the agent's patches on grpc-js's call prototype (callHooks.ts) feed
 // it. No closures or patches per call: a few hundred bytes each, and nothing that outlives it.
-import type { CallKind, CallState, EndedCall, StreamRecord } from './protocol';
+import type { CallIdentity, CallKind, CallState, EndedCall, StreamRecord } from './protocol';
 
 export const TRACK = Symbol.for('grpc-stream-debugger.call');
 
@@ -114,7 +114,7 @@ export class TrackedCall {
     this.base = null;
   }
 
-  toRecord(): StreamRecord {
+  private identity(): CallIdentity {
     return {
       id: this.id,
       serverId: this.serverId,
@@ -123,30 +123,17 @@ export class TrackedCall {
       peer: this.peer,
       startedAt: this.startedAt,
       observedSince: this.observedSince,
-      lastReceivedAt: this.lastReceivedAt,
-      lastSentAt: this.lastSentAt,
       received: this.received,
       sent: this.sent,
-      deadline: this.deadline,
-      state: this.state,
     };
   }
 
+  toRecord(): StreamRecord {
+    return { ...this.identity(), lastReceivedAt: this.lastReceivedAt, lastSentAt: this.lastSentAt, deadline: this.deadline, state: this.state };
+  }
+
   toEnded(statusCode: number, endedAt: number): EndedCall {
-    return {
-      id: this.id,
-      serverId: this.serverId,
-      method: this.method,
-      kind: this.kind,
-      peer: this.peer,
-      startedAt: this.startedAt,
-      observedSince: this.observedSince,
-      endedAt,
-      durationMs: endedAt - (this.startedAt ?? this.observedSince),
-      statusCode,
-      received: this.received,
-      sent: this.sent,
-    };
+    return { ...this.identity(), endedAt, durationMs: endedAt - (this.startedAt ?? this.observedSince), statusCode };
   }
 }
 
