@@ -1,7 +1,7 @@
 // Go rules: receive loops that ignore the stream's context, servers without keepalive.
 import webTreeSitter = require('web-tree-sitter');
 import type { Node, Tree } from 'web-tree-sitter';
-import { importName, importsAny, parametersOf, resultShape } from './goSyntax';
+import { importName, importSpecs, importsAny, parametersOf, resultShape } from './goSyntax';
 import type { Finding, FixKind } from './types';
 
 export interface GoRecvLoop {
@@ -32,9 +32,9 @@ function toRange(n: Node): Finding['range'] {
 // then work on offsets. Walking nodes from JavaScript costs a boundary crossing per step.
 const QUERY_SOURCE = `
 (call_expression
-  function: (selector_expression operand: (_) @operand field: (field_identifier) @field)
+  function: (selector_expression operand: (_) @operand field: (field_identifier) @field (#any-of? @field "Recv" "NewServer" "Done" "Err"))
   arguments: (argument_list) @args) @call
-(selector_expression operand: (identifier) @pkg field: (field_identifier) @sel)
+(selector_expression operand: (identifier) @pkg field: (field_identifier) @sel (#any-of? @sel "EOF" "KeepaliveParams"))
 (for_statement) @for
 (function_declaration) @fn
 (method_declaration) @fn
@@ -132,9 +132,10 @@ function typeOfIdentifier(name: string, fns: Span[], cache: Map<number, Array<{ 
 
 export function analyzeGoTree(tree: Tree): GoFinding[] {
   const root = tree.rootNode;
-  if (!importsAny(root, 'google.golang.org/grpc')) return [];
+  const specs = importSpecs(root);
+  if (!importsAny(specs, 'google.golang.org/grpc')) return [];
   const findings: GoFinding[] = [];
-  const ioName = importName(root, 'io');
+  const ioName = importName(specs, 'io');
   const { calls, contextChecks, eofs, hasKeepalive, spans } = scan(tree, ioName);
   const params = new Map<number, Array<{ name: string; type: string }>>();
 
@@ -176,7 +177,7 @@ export function analyzeGoTree(tree: Tree): GoFinding[] {
   }
 
   // server-without-keepalive
-  const grpcName = importName(root, 'google.golang.org/grpc');
+  const grpcName = importName(specs, 'google.golang.org/grpc');
   if (grpcName) {
     if (!hasKeepalive) {
       for (const s of calls) {

@@ -62,9 +62,23 @@ export function resultShape(fn: Node): 'none' | 'error' | 'other' {
   return 'other';
 }
 
+/** The import specs of a file: they sit in top-level import declarations, so no full-tree walk. */
+export function importSpecs(root: Node): Node[] {
+  const out: Node[] = [];
+  for (const decl of root.namedChildren) {
+    if (!decl || decl.type !== 'import_declaration') continue;
+    for (const c of decl.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'import_spec') out.push(c);
+      else if (c.type === 'import_spec_list') for (const spec of c.namedChildren) if (spec && spec.type === 'import_spec') out.push(spec);
+    }
+  }
+  return out;
+}
+
 /** Local name of an imported package path ("google.golang.org/grpc" → "grpc"), or null. */
-export function importName(root: Node, path: string): string | null {
-  for (const spec of descendants(root, 'import_spec')) {
+export function importName(specs: Node[], path: string): string | null {
+  for (const spec of specs) {
     const p = spec.childForFieldName('path');
     if (!p || p.text.slice(1, -1) !== path) continue;
     const name = spec.childForFieldName('name');
@@ -74,8 +88,8 @@ export function importName(root: Node, path: string): string | null {
   return null;
 }
 
-export function importsAny(root: Node, prefix: string): boolean {
-  return descendants(root, 'import_spec').some((s) => {
+export function importsAny(specs: Node[], prefix: string): boolean {
+  return specs.some((s) => {
     const p = s.childForFieldName('path')?.text.slice(1, -1) ?? '';
     return p === prefix || p.startsWith(prefix + '/');
   });

@@ -161,7 +161,8 @@ function atBodyTop(sf: ts.SourceFile, site: TsHandlerSite, style: Style, lines: 
 
 /** After a `for await` loop that sits directly in the handler: stop if the call ended early. */
 function afterLoop(sf: ts.SourceFile, site: TsHandlerSite, loop: ts.ForOfStatement): TextEdit[] {
-  if (loop.parent !== site.fn.body) return [];
+  const body = site.fn.body;
+  if (!body || !ts.isBlock(body) || !body.statements.includes(loop)) return [];
   const indent = lineIndentAt(sf.text, loop.getStart(sf));
   const ret = 'return;';
   return [{ start: loop.end, end: loop.end, newText: `\n${indent}if (${site.callName}.cancelled) ${ret} // ended early: client gone, cancelled, idle or past its deadline` }];

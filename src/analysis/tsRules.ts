@@ -34,7 +34,8 @@ export type TsFinding = Finding & { site: TsHandlerSite | TsServerSite };
 
 export function parseTs(fileName: string, text: string): ts.SourceFile {
   const kind = fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : fileName.endsWith('.jsx') ? ts.ScriptKind.JSX : /\.[mc]?ts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
-  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
+  // No parent pointers: setting them costs a third of the parse, and the rules walk downwards.
+  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind);
 }
 
 function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
@@ -78,8 +79,13 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
 }
 
 function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
-  visit(node);
-  node.forEachChild((c) => walk(c, visit));
+  // One closure per walk (not per node): this runs over every node of 10,000-line files.
+  const rec = (n: ts.Node): undefined => {
+    visit(n);
+    ts.forEachChild(n, rec);
+    return undefined;
+  };
+  rec(node);
 }
 
 function findDeclaration(sf: ts.SourceFile, name: string): ts.Node | undefined {
@@ -118,17 +124,33 @@ function handlersOf(sf: ts.SourceFile, impl: ts.Node | undefined, depth = 0): ts
 
 const IMPLEMENTS_SERVICE = /(Server|Handlers|ServiceImplementation)$/;
 
-function candidateHandlers(sf: ts.SourceFile): ts.FunctionLikeDeclaration[] {
-  const seen = new Set<ts.FunctionLikeDeclaration>();
+interface FileScan {
+  handlers: ts.FunctionLikeDeclaration[];
+  servers: ts.NewExpression[];
+}
+
+/** One walk over the file: handler implementations and `new Server(...)` expressions. */
+function scanFile(sf: ts.SourceFile, imports: GrpcImports): FileScan {
+  const handlers = new Set<ts.FunctionLikeDeclaration>();
+  const servers: ts.NewExpression[] = [];
   walk(sf, (n) => {
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) {
-      for (const h of handlersOf(sf, n.arguments[1])) seen.add(h);
-    }
-    if (ts.isClassDeclaration(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ImplementsKeyword && h.types.some((t) => IMPLEMENTS_SERVICE.test(t.expression.getText(sf))))) {
-      for (const h of handlersOf(sf, n)) seen.add(h);
+    if (ts.isCallExpression(n)) {
+      if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) {
+        for (const h of handlersOf(sf, n.arguments[1])) handlers.add(h);
+      }
+    } else if (ts.isNewExpression(n)) {
+      const e = n.expression;
+      if (
+        (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && imports.namespaces.includes(e.expression.text) && e.name.text === 'Server') ||
+        (ts.isIdentifier(e) && imports.named.get('Server') === e.text)
+      ) {
+        servers.push(n);
+      }
+    } else if (ts.isClassDeclaration(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ImplementsKeyword && h.types.some((t) => IMPLEMENTS_SERVICE.test(t.expression.getText(sf))))) {
+      for (const h of handlersOf(sf, n)) handlers.add(h);
     }
   });
-  return [...seen];
+  return { handlers: [...handlers], servers };
 }
 
 function isEventCall(n: ts.Node, target: string, events: string[]): n is ts.CallExpression {
@@ -144,6 +166,16 @@ function isEventCall(n: ts.Node, target: string, events: string[]): n is ts.Call
   );
 }
 
+const TIMEOUT_CALLS = new Set<string>(['setTimeout', ...Object.values(TS_HELPERS)]);
+
+/** setTimeout(…), timers.setTimeout(…), AbortSignal.timeout(…) or one of our helpers. */
+function isTimeoutCall(callee: ts.Expression): boolean {
+  if (ts.isIdentifier(callee)) return TIMEOUT_CALLS.has(callee.text);
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return false;
+  const [obj, prop] = [callee.expression.text, callee.name.text];
+  return (obj === 'AbortSignal' && prop === 'timeout') || (obj === 'timers' && prop === 'setTimeout');
+}
+
 function analyzeHandler(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
   const first = fn.parameters[0];
   if (!fn.body || !first || !ts.isIdentifier(first.name)) return null;
@@ -157,10 +189,7 @@ function analyzeHandler(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration): TsHa
     if (!read && ts.isForOfStatement(n) && n.awaitModifier && ts.isIdentifier(n.expression) && n.expression.text === callName) read = { type: 'for-await', node: n };
     if (isEventCall(n, callName, ['cancelled', 'error', 'close'])) handlesEnd = true;
     if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === callName && n.name.text === 'cancelled') handlesEnd = true;
-    if (ts.isCallExpression(n)) {
-      const callee = n.expression.getText(sf);
-      if (/^(setTimeout|AbortSignal\.timeout|timers\.setTimeout)$/.test(callee) || Object.values(TS_HELPERS).includes(callee as never)) hasTimeout = true;
-    }
+    if (ts.isCallExpression(n) && isTimeoutCall(n.expression)) hasTimeout = true;
   });
   if (!read || handlesEnd || hasTimeout) return null;
   return { kind: 'handler', fn, callName, callbackName: second && ts.isIdentifier(second.name) ? second.name.text : null, read };
@@ -180,7 +209,8 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
   const imports = grpcImports(sf);
   if (!imports) return [];
   const findings: TsFinding[] = [];
-  for (const fn of candidateHandlers(sf)) {
+  const scanned = scanFile(sf, imports);
+  for (const fn of scanned.handlers) {
     const site = analyzeHandler(sf, fn);
     if (!site) continue;
     const node = site.read.node;
@@ -196,13 +226,8 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
       site,
     });
   }
-  walk(sf, (n) => {
-    if (!ts.isNewExpression(n)) return;
+  for (const n of scanned.servers) {
     const e = n.expression;
-    const isServer =
-      (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && imports.namespaces.includes(e.expression.text) && e.name.text === 'Server') ||
-      (ts.isIdentifier(e) && imports.named.get('Server') === e.text);
-    if (!isServer) return;
     const arg = n.arguments?.[0];
     let options: ts.ObjectLiteralExpression | null = null;
     if (arg) {
@@ -211,8 +236,8 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
         const d = findDeclaration(sf, arg.text);
         resolved = d && ts.isVariableDeclaration(d) ? d.initializer : undefined;
       }
-      if (!resolved || !ts.isObjectLiteralExpression(resolved)) return; // built elsewhere: cannot tell
-      if (hasKeepaliveOption(resolved)) return;
+      if (!resolved || !ts.isObjectLiteralExpression(resolved)) continue; // built elsewhere: cannot tell
+      if (hasKeepaliveOption(resolved)) continue;
       options = resolved;
     }
     findings.push({
@@ -223,6 +248,6 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
       fixes: ['keepalive'],
       site: { kind: 'server', node: n, options },
     });
-  });
+  }
   return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
 }
