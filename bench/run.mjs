@@ -1,12 +1,12 @@
 // npm run bench: every performance target of the issues, measured once and printed as ratios and
 // times. Machines here are shared and noisy: these are records for the README, not assertions.
-//   node bench/run.mjs [agent|streams|lint|dashboard|extension ...] [--quick]
+//   node bench/run.mjs [agent|streams|memory|lint|dashboard|extension ...] [--quick] [--json]
 import { agentOverhead, printAgentOverhead } from './agentOverhead.mjs';
 import { dashboardBench, printDashboard } from './dashboard.mjs';
 import { extensionBench, printExtension } from './extension.mjs';
 import { killAll } from './lib.mjs';
 import { lintBench, printLint } from './lint.mjs';
-import { manyStreams, printManyStreams } from './manyStreams.mjs';
+import { manyStreams, memoryFlat, printManyStreams, printMemoryFlat } from './manyStreams.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -16,6 +16,7 @@ const results = {};
 try {
   if (all || wanted.includes('agent')) printAgentOverhead((results.agent = await agentOverhead(quick ? { rounds: 2, messages: 20000, skipCallgrind: true } : {})));
   if (all || wanted.includes('streams')) printManyStreams((results.streams = await manyStreams()));
+  if (all || wanted.includes('memory')) printMemoryFlat((results.memory = await memoryFlat()));
   if (all || wanted.includes('lint')) printLint((results.lint = await lintBench()));
   if (all || wanted.includes('dashboard')) printDashboard((results.dashboard = await dashboardBench()));
   if (all || wanted.includes('extension')) printExtension((results.extension = await extensionBench()));

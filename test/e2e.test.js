@@ -49,8 +49,13 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     await page.locator('.statusbar-item', { hasText: 'gRPC 1 stream · 1 suspect' }).first().waitFor({ timeout: 10000 });
     await cs.screenshot('03-suspect');
 
-    // Select the stream and cancel it from the palette; confirm the modal dialog.
+    // Select the stream; Go to Handler opens the handler's source at its line.
     await page.locator('[id="workbench.view.extension.grpcStreams"] .monaco-list-row', { hasText: '↓0 ↑0' }).first().click();
+    await cs.runCommand('gRPC Streams: Go to Handler');
+    await page.locator('.tabs-container .tab.active', { hasText: 'server.js' }).waitFor({ timeout: 15000 });
+    await page.locator('.statusbar-item', { hasText: /Ln 21, Col \d+/ }).first().waitFor({ timeout: 10000 });
+    await cs.screenshot('03b-go-to-handler');
+    // Cancel it from the palette (the view keeps its selection); confirm the modal dialog.
     await cs.runCommand('gRPC Streams: Cancel Stream');
     const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel Stream' });
     await confirm.waitFor({ state: 'visible', timeout: 10000 });
@@ -137,10 +142,17 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     assert.equal(await suspectRow.count(), 1);
     assert.equal(await suspectRow.locator('.col-method').textContent(), '/demo.Ingest/Upload');
     assert.match(await frame.locator('.server.warn .warning').first().textContent(), /No keepalive in force/);
-    // Filter by state, then sort by method.
+    // Filter by text; Go to Handler from the row hides the dashboard behind the source; showing the
+    // dashboard again restores its data and its filter.
     await frame.locator('#filter').click();
     await page.keyboard.type('Chat');
     await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 1, 5000, 'filter to one row');
+    await frame.locator('.stream-table .rows .row vscode-button[data-action="handler"]').click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'server.js' }).waitFor({ timeout: 15000 });
+    await page.locator('.tabs-container .tab', { hasText: 'gRPC Streams: process' }).click();
+    const shown = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    await until(async () => (await shown.locator('.stream-table .rows .row').count()) === 1, 15000, 'the dashboard to come back with its filter');
+    assert.equal(await shown.locator('#filter').evaluate((el) => el.value), 'Chat');
     await frame.locator('#filter').click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Backspace');
