@@ -47,6 +47,11 @@ test('every kind of call is tracked: adopted ones at attach, new ones from their
     }
     assert.equal(byMethod(snap.streams, 'Upload')[0].state, 'active');
     assert.equal(byMethod(snap.streams, 'Watch')[0].state, 'half_closed');
+    // Go to Handler: where the Upload handler is defined (through addService's bound function).
+    const loc = await session.handlerLocation('s1', '/demo.Ingest/Upload');
+    assert.match(loc.url, /^file:\/\/.*test\/fixtures\/server\.js$/);
+    assert.equal(loc.line, 20);
+    assert.equal(await session.handlerLocation('s1', '/demo.Ingest/Nope'), null);
 
     // New calls after attach are tracked from their start, with counts, via pushed deltas.
     const store = new StreamStore(snap);

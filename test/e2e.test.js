@@ -178,3 +178,53 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     server.kill();
   }
 });
+
+test('A Node debugging session: the extension offers to attach through js-debug, tracks streams, and detaches when it ends', { timeout: 240000 }, async () => {
+  const os = require('node:os');
+  const net = require('node:net');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-debug-'));
+  const grpcPort = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+  fs.mkdirSync(path.join(ws, '.vscode'));
+  fs.writeFileSync(path.join(ws, '.vscode', 'launch.json'), JSON.stringify({
+    version: '0.2.0',
+    configurations: [{ type: 'node', request: 'launch', name: 'Demo gRPC server', program: path.join(__dirname, 'fixtures', 'server.js'), cwd: path.join(__dirname, '..'), env: { PORT: String(grpcPort) } }],
+  }, null, 2));
+  const cs = await CodeServer.start({ workspace: ws });
+  let client;
+  try {
+    const page = await cs.openBrowser();
+    // Quick Open's "debug " prefix lists the launch configurations.
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input.input').fill('debug ');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Demo gRPC server' }).first().click({ timeout: 30000 });
+    const offer = page.locator('.notification-toast', { hasText: 'Watch its gRPC streams?' });
+    await offer.waitFor({ timeout: 60000 });
+    await cs.screenshot('30-debug-offer');
+    await offer.locator('.monaco-button', { hasText: /^Attach$/ }).click();
+    await page.locator('.statusbar-item', { hasText: 'gRPC 0 streams' }).first().waitFor({ timeout: 30000 });
+    client = await startClient(grpcPort, 'upload,chat');
+    await page.locator('.statusbar-item', { hasText: 'gRPC 2 streams' }).first().waitFor({ timeout: 20000 });
+    await cs.runCommand('View: Show gRPC Streams');
+    const rows = await until(async () => {
+      const r = await cs.streamRows();
+      return r.filter((x) => x.aria.includes('stream from 127.0.0.1')).length === 2 && r;
+    }, 20000, 'two stream rows');
+    assert.ok(rows.some((r) => /^debug: .*Demo gRPC server/.test(r.description)), rows.map((r) => r.description).join(' | '));
+    await cs.screenshot('31-debug-attached');
+    await page.locator('.debug-toolbar .codicon-debug-stop').first().click();
+    await page.locator('.statusbar-item', { hasText: /gRPC \d+ streams?/ }).first().waitFor({ state: 'detached', timeout: 20000 });
+    await page.getByText('Not attached to any Node gRPC server.').waitFor({ timeout: 10000 });
+  } catch (e) {
+    await cs.screenshot('failure-debug').catch(() => undefined);
+    throw e;
+  } finally {
+    client?.kill();
+    await cs.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});

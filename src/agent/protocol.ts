@@ -3,7 +3,7 @@
 
 export const AGENT_GLOBAL_KEY = 'grpc-stream-debugger.agent';
 /** Bumped whenever the agent's behaviour or protocol changes; a newer client replaces an older agent. */
-export const AGENT_VERSION = 1;
+export const AGENT_VERSION = 2;
 
 export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
 export type CallState = 'active' | 'half_closed' | 'cancelled';
@@ -103,6 +103,13 @@ export interface AttachResult {
   streams: number;
 }
 
+/** A place in a script; line and column are 0-based, as the inspector reports them. */
+export interface SourceLocation {
+  url: string;
+  line: number;
+  column: number;
+}
+
 export interface CancelResult {
   ok: boolean;
   error?: string;
@@ -122,5 +129,6 @@ export interface AgentApi {
   snapshot(): AgentSnapshot;
   cancel(id: string): CancelResult;
   handlerOf(serverId: string, method: string): unknown;
+  handlerLocation(serverId: string, method: string): SourceLocation | null;
   detach(): void;
 }

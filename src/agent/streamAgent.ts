@@ -2,6 +2,7 @@
 // bounded history of ended calls, and pushes what changed to inspector subscribers.
 import { findLoadedCopies, type LoadedCopy } from './grpcCopies';
 import { kindFromDescriptor, kindFromHandlerType } from './kinds';
+import { functionLocation } from './functionLocation';
 import { PatchSet } from './patches';
 import {
   AGENT_VERSION,
@@ -10,6 +11,7 @@ import {
   type AgentSnapshot,
   type AttachResult,
   type CancelResult,
+  type SourceLocation,
   type EndedCall,
   type ServerRecord,
 } from './protocol';
@@ -36,6 +38,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   private detached = false;
   private readonly patches = new PatchSet();
   private moduleApi: Loose = null;
+  private requireFn: ((id: string) => Loose) | null = null;
   private readFile: ((p: string) => string) | null = null;
   private readonly copies: LoadedCopy[] = [];
   private readonly knownDirs = new Set<string>();
@@ -146,6 +149,16 @@ export class StreamAgent implements AgentApi, CallObserver {
     return handler ? handler.func : undefined;
   }
 
+  handlerLocation(serverId: string, method: string): SourceLocation | null {
+    try {
+      const getBuiltin = (process as Loose).getBuiltinModule;
+      const inspector = this.requireFn ? this.requireFn('inspector') : typeof getBuiltin === 'function' ? getBuiltin('inspector') : null;
+      return functionLocation(this.handlerOf(serverId, method), inspector);
+    } catch {
+      return null;
+    }
+  }
+
   detach(): void {
     if (this.detached) return;
     this.detached = true;
@@ -194,6 +207,7 @@ export class StreamAgent implements AgentApi, CallObserver {
 
   private initModuleAccess(req: unknown): void {
     let r: Loose = typeof req === 'function' ? req : null;
+    this.requireFn = r;
     let mod: Loose = null;
     try {
       mod = r ? r('module') : null;

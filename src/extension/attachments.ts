@@ -31,6 +31,8 @@ export interface AttachTarget {
   allowRemote: boolean;
   /** Quiet: failures go to the log only (automatic attach to a debugging session). */
   quiet?: boolean;
+  /** Keep the attachment when grpc-js is not loaded yet (a debugging session that just started). */
+  waitForGrpc?: boolean;
 }
 
 export class AttachmentManager implements vscode.Disposable {
@@ -69,6 +71,7 @@ export class AttachmentManager implements vscode.Disposable {
             allowRemote: target.allowRemote,
             agentPath: join(this.extensionPath, 'dist', 'agent.js'),
             subscribe: true,
+            waitForGrpc: target.waitForGrpc,
             progress: (step) => {
               progress.report({ message: step });
               this.log.info(`${where}: ${step}`);

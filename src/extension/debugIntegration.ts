@@ -61,8 +61,9 @@ export class DebugSessionIntegration implements vscode.Disposable {
       webSocketUrl: `ws://${host}:${proxy.port}${proxy.path ?? ''}`,
       label: `debug: ${session.name}`,
       debugSessionId: session.id,
-      allowRemote: true, // a proxy js-debug opened for us on this machine
+      allowRemote: false, // unused for a WebSocket URL: js-debug's proxy listens on this machine
       quiet: mode === 'always',
+      waitForGrpc: true,
     });
   }
 

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { AGENT_GLOBAL_KEY, AGENT_VERSION, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult } from '../agent/protocol';
+import { AGENT_GLOBAL_KEY, AGENT_VERSION, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
 import { formatAddress, type InspectorAddress } from './address';
 import { CdpConnection } from './cdpConnection';
-import type { FunctionLocation, RemoteObject } from './cdpProtocol';
+import type { RemoteObject } from './cdpProtocol';
 import { AttachError, errorMessage } from './errors';
 import { discoverTarget } from './targetDiscovery';
 
@@ -25,15 +25,13 @@ export interface AttachOptions {
   flushMs?: number;
   /** Subscribe to pushed changes (watch, VS Code); `list` does not need them. */
   subscribe?: boolean;
+  /**
+   * A process that has not loaded grpc-js yet (a debugging session that just started) keeps the
+   * agent, which finds grpc-js when it loads, instead of failing.
+   */
+  waitForGrpc?: boolean;
   /** Called with a short sentence for each step, for progress UI. */
   progress?: (step: string) => void;
-}
-
-export interface SourceLocation {
-  url: string;
-  /** 0-based, as the inspector reports them. */
-  line: number;
-  column: number;
 }
 
 export class AgentSession {
@@ -116,7 +114,7 @@ export class AgentSession {
     const flush = typeof options.flushMs === 'number' ? options.flushMs : 'undefined';
     const attach = (await run(`${AGENT}.attach({ require: typeof require === 'function' ? require : undefined, flushMs: ${flush} })`)).value as AttachResult;
     const supported = attach.copies.filter((c) => c.supported);
-    if (supported.length === 0) {
+    if (supported.length === 0 && !(options.waitForGrpc && attach.copies.length === 0)) {
       // Leave nothing behind in a process we cannot help with.
       if (installed === 0) await run(`${AGENT} && ${AGENT}.detach()`).catch(() => undefined);
       if (attach.copies.length === 0) {
@@ -133,6 +131,8 @@ export class AgentSession {
     let sinkName: string | null = null;
     if (options.subscribe) {
       sinkName = `__grpcStreams_${randomBytes(6).toString('hex')}`;
+      // js-debug's CDP proxy shares its own session and forwards only the events asked for.
+      if (options.webSocketUrl) await cdp.send('JsDebug.subscribe', { events: ['Runtime.bindingCalled'] }).catch(() => undefined);
       await cdp.send('Runtime.addBinding', { name: sinkName });
     }
     const snapshotExpr = sinkName ? `JSON.stringify(${AGENT}.subscribe(${JSON.stringify(sinkName)}))` : `JSON.stringify(${AGENT}.snapshot())`;
@@ -188,29 +188,9 @@ export class AgentSession {
     return r;
   }
 
-  /** Where the handler function of a method is defined, as the inspector knows it. */
+  /** Where the handler function of a method is defined (the agent asks its own process). */
   async handlerLocation(serverId: string, method: string): Promise<SourceLocation | null> {
-    const r = await this.cdp.send('Runtime.evaluate', {
-      expression: `${AGENT}.handlerOf(${JSON.stringify(serverId)}, ${JSON.stringify(method)})`,
-      objectGroup: 'grpc-streams-loc',
-      silent: true,
-    });
-    try {
-      let fn = r.result.objectId;
-      let location: FunctionLocation | null = null;
-      for (let depth = 0; fn && depth < 5 && !location; depth++) {
-        const props = await this.cdp.send('Runtime.getProperties', { objectId: fn, ownProperties: true });
-        const internal = props.internalProperties ?? [];
-        const loc = internal.find((p) => p.name === '[[FunctionLocation]]');
-        if (loc?.value?.value) location = loc.value.value as FunctionLocation;
-        else fn = internal.find((p) => p.name === '[[TargetFunction]]')?.value?.objectId; // bound by addService
-      }
-      if (!location) return null;
-      const url = await this.scriptUrl(location.scriptId);
-      return url ? { url, line: location.lineNumber, column: location.columnNumber } : null;
-    } finally {
-      await this.cdp.send('Runtime.releaseObjectGroup', { objectGroup: 'grpc-streams-loc' }).catch(() => undefined);
-    }
+    return (await this.evaluate(`${AGENT} ? ${AGENT}.handlerLocation(${JSON.stringify(serverId)}, ${JSON.stringify(method)}) : null`)) as SourceLocation | null;
   }
 
   /** Uninstalls the agent from the process (every hook and timer) and closes the connection. */
@@ -235,21 +215,6 @@ export class AgentSession {
       this.cdp.close();
       this.dispose('detached');
     }
-  }
-
-  private async scriptUrl(scriptId: string): Promise<string | null> {
-    const found: { url: string | null } = { url: null };
-    const off = this.cdp.on('Debugger.scriptParsed', (e) => {
-      if (e.scriptId === scriptId) found.url = e.url;
-    });
-    try {
-      // Debugger.enable replays scriptParsed for every loaded script before it answers.
-      await this.cdp.send('Debugger.enable', {});
-      await this.cdp.send('Debugger.disable', {});
-    } finally {
-      off();
-    }
-    return found.url;
   }
 
   private async evaluate(expression: string): Promise<unknown> {

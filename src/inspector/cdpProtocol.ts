@@ -22,16 +22,6 @@ export interface CallArgument {
   objectId?: string;
 }
 
-export interface InternalPropertyDescriptor {
-  name: string;
-  value?: RemoteObject;
-}
-
-export interface FunctionLocation {
-  scriptId: string;
-  lineNumber: number;
-  columnNumber: number;
-}
 
 export interface CdpCommands {
   'Runtime.evaluate': {
@@ -62,21 +52,16 @@ export interface CdpCommands {
     params: { prototypeObjectId: string; objectGroup?: string };
     result: { objects: RemoteObject };
   };
-  'Runtime.getProperties': {
-    params: { objectId: string; ownProperties?: boolean };
-    result: { result: unknown[]; internalProperties?: InternalPropertyDescriptor[] };
-  };
   'Runtime.releaseObjectGroup': { params: { objectGroup: string }; result: Record<string, never> };
   'Runtime.addBinding': { params: { name: string }; result: Record<string, never> };
   'Runtime.removeBinding': { params: { name: string }; result: Record<string, never> };
   'Runtime.enable': { params: Record<string, never>; result: Record<string, never> };
-  'Debugger.enable': { params: Record<string, never>; result: { debuggerId?: string } };
-  'Debugger.disable': { params: Record<string, never>; result: Record<string, never> };
+  /** js-debug's CDP proxy: forward these events to this client. */
+  'JsDebug.subscribe': { params: { events: string[] }; result: Record<string, never> };
 }
 
 export interface CdpEvents {
   'Runtime.bindingCalled': { name: string; payload: string; executionContextId: number };
-  'Debugger.scriptParsed': { scriptId: string; url: string };
 }
 
 export type CdpMethod = keyof CdpCommands;
