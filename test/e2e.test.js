@@ -122,12 +122,20 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
   const server = await startServer();
   const clients = [await startClient(server.port, 'chat,watch', ['--watch-every', '500', '--chat-every', '500']), await startClient(server.port, 'upload')];
   const frozen = clients[1];
-  const cs = await CodeServer.start({ settings: { 'grpcStreams.idleWarningSeconds': 2, 'grpcStreams.suspectAfterSeconds': 3 } });
+  // The workspace holds the server's source, so the dashboard can offer the keepalive fix there.
+  const ws = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'grpc-streams-dash-'));
+  fs.copyFileSync(path.join(__dirname, 'fixtures', 'analysis', 'ts', 'esm_server.mjs'), path.join(ws, 'server.mjs'));
+  const cs = await CodeServer.start({ workspace: ws, settings: { 'grpcStreams.idleWarningSeconds': 2, 'grpcStreams.suspectAfterSeconds': 3 } });
   try {
     const page = await cs.openBrowser();
     frozen.freeze();
-    await cs.runCommand('gRPC Streams: Attach to Inspector Address…');
-    await cs.answerInput(`127.0.0.1:${server.inspectPort}`);
+    // Attach to Process…: the quick pick lists local Node processes and says whose inspector is open.
+    await cs.runCommand('gRPC Streams: Attach to Process…');
+    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: `inspector open on 127.0.0.1:${server.inspectPort}` });
+    await pick.first().waitFor({ timeout: 30000 });
+    await page.locator('.quick-input-widget input.input').fill(String(server.pid));
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: String(server.pid) }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
     await page.locator('.statusbar-item', { hasText: 'gRPC 3 streams' }).first().waitFor({ timeout: 30000 });
     await cs.runCommand('gRPC Streams: Show Dashboard');
     const frame = page.frameLocator('iframe.webview').frameLocator('#active-frame');
@@ -169,10 +177,15 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 10000, 'the handler to see cancelled');
     await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 2, 10000, 'the cancelled row to go');
     await cs.screenshot('21-dashboard-after-cancel');
+    // Fix keepalive…: opens the keepalive quick fix where the server is created.
+    await frame.locator('.server.warn vscode-button', { hasText: 'Fix keepalive' }).click();
+    await page.locator('.action-widget .monaco-list-row', { hasText: 'Add server keepalive' }).first().waitFor({ timeout: 20000 });
+    await cs.screenshot('22-dashboard-keepalive-fix');
   } catch (e) {
     await cs.screenshot('failure-dashboard').catch(() => undefined);
     throw e;
   } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
     await cs.stop();
     for (const c of clients) c.kill();
     server.kill();
