@@ -2,11 +2,7 @@
 // arrives, until N messages in all were echoed. Prints {"messages", "ms"}.
 //   node echoClient.js PORT N [STREAMS]
 'use strict';
-const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const def = protoLoader.loadSync(path.join(__dirname, '..', 'test', 'fixtures', 'demo.proto'), { keepCase: true, longs: Number, defaults: true });
-const demo = grpc.loadPackageDefinition(def).demo;
+const { grpc, demo } = require('./demoService');
 const [port, totalText, streamsText = '8'] = process.argv.slice(2);
 const total = Number(totalText);
 const client = new demo.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

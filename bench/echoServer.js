@@ -1,11 +1,7 @@
 // Bidi echo server for the overhead benchmark. Prints {"event":"listening","port"} and, with
 // --count N, exits after echoing N messages (for instruction counting under callgrind).
 'use strict';
-const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const def = protoLoader.loadSync(path.join(__dirname, '..', 'test', 'fixtures', 'demo.proto'), { keepCase: true, longs: Number, defaults: true });
-const demo = grpc.loadPackageDefinition(def).demo;
+const { grpc, demo } = require('./demoService');
 const i = process.argv.indexOf('--count');
 const limit = i > 0 ? Number(process.argv[i + 1]) : Infinity;
 let echoed = 0;

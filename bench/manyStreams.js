@@ -2,11 +2,7 @@
 // benchmarks). Prints {"event":"ready"} once every stream has had its first echo.
 //   node manyStreams.js PORT N
 'use strict';
-const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const def = protoLoader.loadSync(path.join(__dirname, '..', 'test', 'fixtures', 'demo.proto'), { keepCase: true, longs: Number, defaults: true });
-const demo = grpc.loadPackageDefinition(def).demo;
+const { grpc, demo } = require('./demoService');
 const [port, nText] = process.argv.slice(2);
 const n = Number(nText);
 const clients = Array.from({ length: 8 }, (_, i) => new demo.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.channel_id': i }));

@@ -1,11 +1,7 @@
 // N unary calls, C at a time, against the demo server's Get. Prints {"done": N} at the end.
 //   node unaryLoop.js PORT N [C]
 'use strict';
-const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const def = protoLoader.loadSync(path.join(__dirname, '..', 'test', 'fixtures', 'demo.proto'), { keepCase: true, longs: Number, defaults: true });
-const demo = grpc.loadPackageDefinition(def).demo;
+const { grpc, demo } = require('./demoService');
 const [port, nText, cText = '64'] = process.argv.slice(2);
 const n = Number(nText);
 const client = new demo.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
