@@ -28,4 +28,3 @@ export function compareVersions(a: string, b: string): number {
 }
 
 export const MIN_SUPPORTED_GRPC_JS = '1.10.0';
-export const MAX_TESTED_GRPC_JS_MINOR = '1.14';

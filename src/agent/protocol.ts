@@ -80,12 +80,6 @@ export interface AgentSnapshot {
   ended: EndedCall[];
 }
 
-export interface EndedNotice {
-  id: string;
-  statusCode: number;
-  endedAt: number;
-}
-
 /** What the agent pushes to a subscriber: only what changed since the previous delta. */
 export interface AgentDelta {
   seq: number;

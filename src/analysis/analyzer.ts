@@ -1,6 +1,6 @@
 // The one entry point: findings for a file, and the edits of one fix. Used by the CLI (lint/fix)
 // and by the VS Code diagnostics and code actions.
-import { GO_HELPER_NAME, goFixEdits } from './goFixes';
+import { declaresHelper, GO_HELPER_NAME, goFixEdits } from './goFixes';
 import { goParser } from './goParser';
 import { analyzeGoTree, type GoFinding } from './goRules';
 import { tsFixEdits } from './tsFixes';
@@ -83,7 +83,7 @@ export async function goHelperDeclaredIn(files: Array<{ name: string; text: stri
     const tree = parser.parse(f.text);
     if (!tree) continue;
     try {
-      if (tree.rootNode.namedChildren.some((n) => n?.type === 'function_declaration' && n.childForFieldName('name')?.text === GO_HELPER_NAME)) return true;
+      if (declaresHelper(tree.rootNode)) return true;
     } finally {
       tree.delete();
     }

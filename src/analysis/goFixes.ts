@@ -3,7 +3,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { goImportEdits } from './goImports';
 import type { GoFinding, GoNewServer, GoRecvLoop } from './goRules';
-import { descendants, lineIndent, lineStartOf, resultShape } from './goSyntax';
+import { descendants, resultShape } from './goSyntax';
+import { lineIndent, lineStartOf } from './textLines';
 import { AnalysisError, type FixKind, type FixOptions, type TextEdit } from './types';
 
 export const GO_HELPER_NAME = 'recvWithIdle';
@@ -64,8 +65,9 @@ func ${GO_HELPER_NAME}[T any](ctx context.Context, recv func() (T, error), idle 
 }
 `;
 
-function declaresHelper(root: Node): boolean {
-  return descendants(root, 'function_declaration').some((f) => f.childForFieldName('name')?.text === GO_HELPER_NAME);
+/** Whether a file declares the async-receive helper (a top-level function). */
+export function declaresHelper(root: Node): boolean {
+  return root.namedChildren.some((f) => f?.type === 'function_declaration' && f.childForFieldName('name')?.text === GO_HELPER_NAME);
 }
 
 function identifiersIn(node: Node): Set<string> {

@@ -1,13 +1,13 @@
 // Adds Go imports so the file stays gofmt-clean: into the standard-library group or the group
 // that holds the other third-party imports, in sorted position; each path once.
 import type { Node } from 'web-tree-sitter';
-import { descendants } from './goSyntax';
+import { importSpecs } from './goSyntax';
 import type { TextEdit } from './types';
 
 const isStd = (path: string): boolean => !path.split('/')[0].includes('.');
 
 export function goImportEdits(source: string, root: Node, paths: string[]): TextEdit[] {
-  const specs = descendants(root, 'import_spec');
+  const specs = importSpecs(root);
   const have = new Set(specs.map((s) => s.childForFieldName('path')?.text.slice(1, -1)));
   const missing = [...new Set(paths)].filter((p) => !have.has(p)).sort();
   if (missing.length === 0) return [];

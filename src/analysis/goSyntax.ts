@@ -5,38 +5,6 @@ export function descendants(node: Node, types: string | string[]): Node[] {
   return node.descendantsOfType(types).filter((n): n is Node => !!n);
 }
 
-export const FUNCTION_TYPES = ['function_declaration', 'method_declaration', 'func_literal'];
-
-export function enclosing(node: Node, types: string[]): Node | null {
-  for (let p = node.parent; p; p = p.parent) if (types.includes(p.type)) return p;
-  return null;
-}
-
-/** `X.name(...)` calls: returns the selector's operand and field. */
-export function selectorCall(call: Node): { operand: Node; field: string; args: Node | null } | null {
-  if (call.type !== 'call_expression') return null;
-  const fn = call.childForFieldName('function');
-  if (!fn || fn.type !== 'selector_expression') return null;
-  const operand = fn.childForFieldName('operand');
-  const field = fn.childForFieldName('field');
-  if (!operand || !field) return null;
-  return { operand, field: field.text, args: call.childForFieldName('arguments') };
-}
-
-export function argumentCount(args: Node | null): number {
-  return args ? args.namedChildren.filter((n) => n && n.type !== 'comment').length : 0;
-}
-
-/** The leading whitespace of the line the node starts on. */
-export function lineIndent(source: string, offset: number): string {
-  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(source.slice(lineStart))?.[0] ?? '';
-}
-
-export function lineStartOf(source: string, offset: number): number {
-  return source.lastIndexOf('\n', offset - 1) + 1;
-}
-
 /** Parameter names and type texts of a function-like node. */
 export function parametersOf(fn: Node): Array<{ name: string; type: string }> {
   const out: Array<{ name: string; type: string }> = [];

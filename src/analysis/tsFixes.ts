@@ -2,6 +2,7 @@
 // declarations are hoisted), typed against @grpc/grpc-js in TypeScript and plain in JavaScript.
 import ts from 'typescript';
 import { grpcImports, GRPC_MODULE, TS_HELPERS, type TsFinding, type TsHandlerSite, type TsServerSite } from './tsRules';
+import { lineIndent } from './textLines';
 import { AnalysisError, type FixKind, type FixOptions, type TextEdit } from './types';
 
 interface Style {
@@ -21,11 +22,6 @@ function detectStyle(sf: ts.SourceFile, isTs: boolean): Style {
   const unit = indents.some((i) => i.startsWith('\t')) ? '\t' : indents.length > 0 ? ' '.repeat(Math.max(2, Math.min(...indents.map((i) => i.length)))) : '  ';
   const imports = grpcImports(sf);
   return { isTs, quote, unit: unit.length > 4 ? '  ' : unit, typesNs: imports?.namespaces[0] ?? 'grpcTypes' };
-}
-
-function lineIndentAt(text: string, pos: number): string {
-  const start = text.lastIndexOf('\n', pos - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
 }
 
 function declaresFunction(sf: ts.SourceFile, name: string): boolean {
@@ -154,7 +150,7 @@ function atBodyTop(sf: ts.SourceFile, site: TsHandlerSite, style: Style, lines: 
   const body = site.fn.body;
   if (!body || !ts.isBlock(body)) throw new AnalysisError('the handler has no block body');
   const first = body.statements[0];
-  const indent = first ? lineIndentAt(sf.text, first.getStart(sf)) : lineIndentAt(sf.text, body.getStart(sf)) + style.unit;
+  const indent = first ? lineIndent(sf.text, first.getStart(sf)) : lineIndent(sf.text, body.getStart(sf)) + style.unit;
   const at = body.getStart(sf) + 1;
   return { start: at, end: at, newText: '\n' + lines.map((l) => (l ? indent + l : l)).join('\n') };
 }
@@ -163,7 +159,7 @@ function atBodyTop(sf: ts.SourceFile, site: TsHandlerSite, style: Style, lines: 
 function afterLoop(sf: ts.SourceFile, site: TsHandlerSite, loop: ts.ForOfStatement): TextEdit[] {
   const body = site.fn.body;
   if (!body || !ts.isBlock(body) || !body.statements.includes(loop)) return [];
-  const indent = lineIndentAt(sf.text, loop.getStart(sf));
+  const indent = lineIndent(sf.text, loop.getStart(sf));
   const ret = 'return;';
   return [{ start: loop.end, end: loop.end, newText: `\n${indent}if (${site.callName}.cancelled) ${ret} // ended early: client gone, cancelled, idle or past its deadline` }];
 }
@@ -215,7 +211,7 @@ function keepaliveEdits(sf: ts.SourceFile, site: TsServerSite, style: Style, opt
   const first = o.properties[0];
   const multiline = sf.getLineAndCharacterOfPosition(first.getStart(sf)).line > sf.getLineAndCharacterOfPosition(o.getStart(sf)).line;
   if (multiline) {
-    const indent = lineIndentAt(sf.text, first.getStart(sf));
+    const indent = lineIndent(sf.text, first.getStart(sf));
     return [{ start: first.getStart(sf), end: first.getStart(sf), newText: props.map((p) => `${p},\n${indent}`).join('') }];
   }
   return [{ start: first.getStart(sf), end: first.getStart(sf), newText: `${props.join(', ')}, ` }];

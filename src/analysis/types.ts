@@ -4,7 +4,6 @@ export type RuleId = 'recv-loop-ignores-context' | 'server-without-keepalive' | 
 export type FixKind = 'context-aware' | 'async-receive' | 'keepalive';
 export type Language = 'go' | 'typescript' | 'javascript';
 
-export const ALL_RULES: RuleId[] = ['recv-loop-ignores-context', 'server-without-keepalive', 'stream-handler-ignores-cancel'];
 export const ALL_FIXES: FixKind[] = ['context-aware', 'async-receive', 'keepalive'];
 
 /** 0-based line and UTF-16 column, as editors count. */

@@ -1,8 +1,6 @@
 // Every command, view, setting and context-key id in one place; package.json must match
 // (test/manifest.test.js checks both directions).
 
-export const EXTENSION_ID = 'grpc-stream-debugger.grpc-stream-debugger';
-
 export const ViewIds = {
   container: 'grpcStreams',
   streams: 'grpcStreams.streams',

@@ -28,8 +28,6 @@ export class StreamDiagnostics implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly versions = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** Milliseconds of the last analyses, newest last (bounded). */
-  readonly timings: number[] = [];
 
   constructor(private readonly loader: AnalysisLoader, private readonly settings: SettingsWatcher, private readonly log: Log) {
     this.disposables.push(
@@ -76,8 +74,6 @@ export class StreamDiagnostics implements vscode.Disposable {
       return;
     }
     const took = performance.now() - started;
-    this.timings.push(took);
-    if (this.timings.length > 100) this.timings.shift();
     if (took > 50) this.log.info(`Analysis of ${doc.fileName} took ${took.toFixed(1)} ms`);
     if (doc.isClosed || this.versions.get(key) !== version) return; // a newer run follows
     const enabled = found.filter((f) => config.diagnosticsRules[f.rule as RuleId] !== false);
