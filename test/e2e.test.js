@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { startServer, startClient, until, killAll } = require('./helpers/procs');
 const fs = require('node:fs');
 const path = require('node:path');
-const { CodeServer } = require('./e2e/codeServer');
+const { CodeServer, freePort } = require('./e2e/codeServer');
 
 test.after(killAll);
 
@@ -194,14 +194,8 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
 
 test('A Node debugging session: the extension offers to attach through js-debug, tracks streams, and detaches when it ends', { timeout: 240000 }, async () => {
   const os = require('node:os');
-  const net = require('node:net');
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-debug-'));
-  const grpcPort = await new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+  const grpcPort = await freePort();
   fs.mkdirSync(path.join(ws, '.vscode'));
   fs.writeFileSync(path.join(ws, '.vscode', 'launch.json'), JSON.stringify({
     version: '0.2.0',

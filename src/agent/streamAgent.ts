@@ -151,9 +151,7 @@ export class StreamAgent implements AgentApi, CallObserver {
 
   handlerLocation(serverId: string, method: string): SourceLocation | null {
     try {
-      const getBuiltin = (process as Loose).getBuiltinModule;
-      const inspector = this.requireFn ? this.requireFn('inspector') : typeof getBuiltin === 'function' ? getBuiltin('inspector') : null;
-      return functionLocation(this.handlerOf(serverId, method), inspector);
+      return functionLocation(this.handlerOf(serverId, method), this.builtin('inspector'));
     } catch {
       return null;
     }
@@ -205,24 +203,26 @@ export class StreamAgent implements AgentApi, CallObserver {
 
   // ---- internals ----
 
-  private initModuleAccess(req: unknown): void {
-    let r: Loose = typeof req === 'function' ? req : null;
-    this.requireFn = r;
-    let mod: Loose = null;
+  /**
+   * A Node built-in module: through the `require` we were given (preload, or the inspector's
+   * command-line API), else process.getBuiltinModule (Node 20.16+).
+   */
+  private builtin(name: string): Loose {
     try {
-      mod = r ? r('module') : null;
+      const m = this.requireFn ? this.requireFn(name) : null;
+      if (m) return m;
     } catch { /* fall through */ }
     const getBuiltin = (process as Loose).getBuiltinModule;
-    if (!mod && typeof getBuiltin === 'function') mod = getBuiltin('module');
+    return typeof getBuiltin === 'function' ? getBuiltin(name) : null;
+  }
+
+  private initModuleAccess(req: unknown): void {
+    this.requireFn = typeof req === 'function' ? (req as (id: string) => Loose) : null;
+    const mod = this.builtin('module');
     if (!mod || !mod._cache) throw new Error('cannot reach the module cache of this process');
     this.moduleApi = mod;
-    let fs: Loose = null;
-    try {
-      fs = r ? r('fs') : typeof getBuiltin === 'function' ? getBuiltin('fs') : null;
-    } catch { /* fall through */ }
-    if (!fs && typeof getBuiltin === 'function') fs = getBuiltin('fs');
+    const fs = this.builtin('fs');
     this.readFile = (p: string) => fs.readFileSync(p, 'utf8');
-    r = null;
     // Copies loaded later (the usual case with --require) are found when grpc-js loads its server module.
     const self = this;
     this.patches.wrap(mod, '_load', (orig) => function (this: unknown, ...args: unknown[]) {

@@ -35,6 +35,8 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   private readonly emitter = new vscode.EventEmitter<StreamTreeNode | StreamTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly nodes = new Map<string, StreamTreeNode>();
+  /** Stream nodes by `attachmentId/streamId`: a delta names streams by id alone. */
+  private readonly streamNodes = new Map<string, StreamTreeNode>();
   /** Stream rows as last handed to VS Code, by node id: what a tick compares against. */
   private readonly rendered = new Map<string, StreamRow>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -177,6 +179,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     const existing = this.nodes.get(n.id);
     if (existing) return existing as T;
     this.nodes.set(n.id, n);
+    if (n.type === 'stream') this.streamNodes.set(`${n.attachmentId}/${n.streamId}`, n);
     return n;
   }
 
@@ -187,7 +190,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     for (const id of change.updated) {
       const s = store.streams.get(id);
       if (!s) continue;
-      const streamNode = this.nodes.get(`${attachment.id}/${s.serverId}/${s.method}/${id}`);
+      const streamNode = this.streamNodes.get(`${attachment.id}/${id}`);
       if (streamNode) {
         fire.add(streamNode);
       } else {
@@ -201,14 +204,13 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
       }
     }
     for (const id of change.removed) {
-      for (const [nodeId, n] of this.nodes) {
-        if (n.type === 'stream' && n.attachmentId === attachment.id && n.streamId === id) {
-          this.nodes.delete(nodeId);
-          this.rendered.delete(nodeId);
-          const m = methodNode(n.serverId, n.path);
-          if (m) fire.add(m);
-        }
-      }
+      const n = this.streamNodes.get(`${attachment.id}/${id}`);
+      if (!n || n.type !== 'stream') continue;
+      this.streamNodes.delete(`${attachment.id}/${id}`);
+      this.nodes.delete(n.id);
+      this.rendered.delete(n.id);
+      const m = methodNode(n.serverId, n.path);
+      if (m) fire.add(m);
     }
     const processNode = this.nodes.get(attachment.id);
     if (change.serversChanged && processNode) {
@@ -257,6 +259,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
 
   private refreshAll(): void {
     for (const [id, n] of this.nodes) if (!this.attachments.get(n.attachmentId)) this.nodes.delete(id);
+    for (const [key, n] of this.streamNodes) if (!this.nodes.has(n.id)) this.streamNodes.delete(key);
     for (const id of this.rendered.keys()) if (!this.nodes.has(id)) this.rendered.delete(id);
     this.emitter.fire(undefined);
   }

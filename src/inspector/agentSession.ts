@@ -206,15 +206,14 @@ export class AgentSession {
   close(): void {
     if (this.closed) return;
     if (this.sinkName && !this.cdp.isClosed) {
-      const sink = JSON.stringify(this.sinkName);
-      this.evaluate(`${AGENT} && ${AGENT}.unsubscribe(${sink})`)
+      // Tell the agent first; the connection closes once it has answered.
+      this.evaluate(`${AGENT} && ${AGENT}.unsubscribe(${JSON.stringify(this.sinkName)})`)
         .catch(() => undefined)
         .finally(() => this.cdp.close());
-      this.dispose('detached');
     } else {
       this.cdp.close();
-      this.dispose('detached');
     }
+    this.dispose('detached');
   }
 
   private async evaluate(expression: string): Promise<unknown> {

@@ -175,4 +175,4 @@ class CodeServer {
   }
 }
 
-module.exports = { CodeServer, ARTIFACTS };
+module.exports = { CodeServer, ARTIFACTS, freePort };

@@ -20,7 +20,10 @@ process.on('exit', killAll);
 /** A child whose stdout JSON lines are collected; `waitFor(pred)` resolves with the first match. */
 function track(child, name) {
   children.add(child);
-  child.on('exit', () => children.delete(child));
+  const exited = new Promise((resolve) => child.on('exit', (code) => {
+    children.delete(child);
+    resolve(code);
+  }));
   const events = [];
   const waiters = [];
   let stderr = '';
@@ -35,6 +38,7 @@ function track(child, name) {
     child,
     pid: child.pid,
     events,
+    exited,
     get stderr() { return stderr; },
     waitFor(pred, timeoutMs = 15000, what = 'event') {
       const hit = events.find(pred);
@@ -49,6 +53,12 @@ function track(child, name) {
     kill() { try { process.kill(child.pid, 'SIGCONT'); } catch {} child.kill('SIGKILL'); },
     send(line) { child.stdin.write(line + '\n'); },
   };
+}
+
+/** Any command, tracked like the fixtures (used by the benchmarks too). */
+function spawnTracked(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  return track(child, path.basename(args.find((a) => !a.startsWith('-')) ?? cmd));
 }
 
 function inspectorPortFrom(proc) {
@@ -103,4 +113,4 @@ async function until(fn, timeoutMs = 15000, what = 'condition') {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-module.exports = { ROOT, FIXTURES, startServer, startClient, startPlain, sleep, until, killAll };
+module.exports = { ROOT, FIXTURES, startServer, startClient, startPlain, spawnTracked, inspectorPortFrom, sleep, until, killAll };

@@ -110,7 +110,10 @@ export class StreamTable {
   private suspectAfterMs = 60_000;
 
   setData(streams: Map<string, StreamRecord>, servers: Map<string, ServerRecord>, now: number, suspectAfterMs: number): void {
-    Object.assign(this, { records: streams, servers, now, suspectAfterMs });
+    this.records = streams;
+    this.servers = servers;
+    this.now = now;
+    this.suspectAfterMs = suspectAfterMs;
     const rows: TableRow[] = [];
     for (const s of streams.values()) rows.push(toRow(s, servers.get(s.serverId), now, suspectAfterMs));
     this.rows = rows;
