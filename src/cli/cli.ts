@@ -6,7 +6,7 @@ import { StreamStore } from '../model/streamStore';
 import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderServers, renderStreams } from './table';
 import { attachFromArgs, TARGET_FLAGS } from './target';
-import { loadAnalysis } from './lazyAnalysis';
+import { loadAnalysis } from '../loadAnalysis';
 
 const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
   --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed

@@ -1,6 +1,6 @@
 // Streams over time (one point a second, last 15 minutes) and the idle-time histogram. Pure.
 import type { CallKind, ServerRecord, StreamRecord } from '../agent/protocol';
-import { idleMs, judgeStream } from '../model/suspect';
+import { idleMs, isSuspect } from '../model/suspect';
 
 export interface SeriesPoint {
   t: number;
@@ -18,7 +18,7 @@ export function samplePoint(streams: Iterable<StreamRecord>, servers: Map<string
   const p: SeriesPoint = { t: now, unary: 0, client_stream: 0, server_stream: 0, bidi: 0, suspect: 0 };
   for (const s of streams) {
     p[s.kind]++;
-    if (judgeStream(s, servers.get(s.serverId), now, suspectAfterMs).suspect) p.suspect++;
+    if (isSuspect(s, servers.get(s.serverId), now, suspectAfterMs)) p.suspect++;
   }
   return p;
 }

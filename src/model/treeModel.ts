@@ -2,7 +2,7 @@
 // and which rows a tick changes. The VS Code provider only turns these into TreeItems.
 import type { ServerRecord, StreamRecord } from '../agent/protocol';
 import type { StreamStore } from './streamStore';
-import { formatSeconds, idleMs, judgeStream, keepaliveVerdict } from './suspect';
+import { formatSeconds, idleMs, isSuspect, judgeStream, keepaliveVerdict } from './suspect';
 
 export type StreamStatus = 'active' | 'idle' | 'suspect';
 
@@ -137,7 +137,7 @@ export function countSuspects(stores: Iterable<StreamStore>, settings: TreeSetti
     const now = store.now(localNow);
     for (const s of store.streams.values()) {
       streams++;
-      if (judgeStream(s, store.servers.get(s.serverId), now, settings.suspectAfterMs).suspect) suspect++;
+      if (isSuspect(s, store.servers.get(s.serverId), now, settings.suspectAfterMs)) suspect++;
     }
   }
   return { streams, suspect };

@@ -1,6 +1,7 @@
-// Loads dist/analysis.js next to this bundle on first use.
+// Loads dist/analysis.js (next to the calling bundle by default) on first use; the CLI and the
+// extension both go through here.
 import { join } from 'node:path';
-import type { AnalysisBundle } from '../analysisBundle';
+import type { AnalysisBundle } from './analysisBundle';
 
 let bundle: AnalysisBundle | null = null;
 
