@@ -21,8 +21,8 @@ export function start(cmd, args, opts = {}) {
   return proc;
 }
 
-export function run(cmd, args) {
-  return new Promise((resolve) => execFile(cmd, args, { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ err, stdout, stderr })));
+export function run(cmd, args, { env = process.env } = {}) {
+  return new Promise((resolve) => execFile(cmd, args, { cwd: ROOT, env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ err, stdout, stderr })));
 }
 
 export const median = (xs) => {

@@ -77,3 +77,59 @@ test('the text table puts suspect streams first', () => {
   assert.match(lines[1], /^bad1 .* yes: no message for 50 s$/);
   assert.match(lines[2], /^ok1 /);
 });
+
+test('a packed snapshot unpacks to the same records, and a malformed one is refused with a sentence', () => {
+  const { packStreams, unpackSnapshot, PackedSnapshotError } = lib('agent/packedSnapshot.js');
+  const streams = [
+    stream({ id: 'c1' }),
+    stream({ id: 'c2', kind: 'bidi', peer: 'ipv6:[::1]:5000', startedAt: null, observedSince: 1795469385071, lastSentAt: 1795469386000, received: 7, sent: 3, deadline: 1795469999999, state: 'half_closed' }),
+    stream({ id: 'c3', method: '/ünï.cödé/"Quoted"\\', serverId: 's2' }),
+  ];
+  const head = { agentVersion: 3, pid: 9, node: 'v20', now: 5000, seq: 4, grpcJs: ['1.14.7'], copies: [], servers: [server(null)], ended: [] };
+  const packed = JSON.parse(JSON.stringify({ ...head, ...packStreams(streams) }));
+  assert.equal(packed.strings.filter((s) => s === '/a.B/C').length, 1, 'a repeated string is sent once');
+  assert.deepEqual(unpackSnapshot(packed), { ...head, streams });
+  const bad = (over, why) => assert.throws(() => unpackSnapshot({ ...packed, ...over }), (e) => e instanceof PackedSnapshotError && /The agent sent/.test(e.message), why);
+  bad({ streams: packed.streams.slice(1) }, 'a cut-off record');
+  bad({ strings: [] }, 'indexes into a missing string table');
+  bad({ streams: packed.streams.map((v, i) => (i === 9 ? 'seven' : v)) }, 'a count that is not a number');
+  bad({ streams: packed.streams.map((v, i) => (i === 6 ? Infinity : v)) }, 'a time that JSON cannot carry');
+  bad({ streams: undefined }, 'no streams at all');
+});
+
+test('list --json written from the packed snapshot is the document toListJson describes', () => {
+  const { packStreams } = lib('agent/packedSnapshot.js');
+  const { toListJson } = lib('model/listJson.js');
+  const { listJsonText } = lib('model/listJsonText.js');
+  const now = 100_000;
+  const streams = [];
+  const kinds = ['unary', 'client_stream', 'server_stream', 'bidi'];
+  for (let i = 0; i < 600; i++) {
+    streams.push(stream({
+      id: `c${i}`,
+      serverId: i % 3 ? 's1' : 's2',
+      kind: kinds[i % 4],
+      method: `/pkg.Svc/M${i % 5}`,
+      startedAt: i % 7 ? i * 100 : null,
+      observedSince: i * 100,
+      lastReceivedAt: i % 2 ? now - i * 97 : null,
+      lastSentAt: i % 3 ? now - i * 131 : null,
+      received: i,
+      sent: i % 11,
+      deadline: i % 13 ? null : now + i,
+      state: i % 5 ? 'active' : 'half_closed',
+    }));
+  }
+  const servers = [server(null), { ...server(2000, '1.14.1'), id: 's2' }];
+  const snap = { agentVersion: 3, pid: 9, node: 'v20', now, seq: 4, grpcJs: ['1.14.7'], copies: [], servers, streams, ended: [] };
+  const packed = JSON.parse(JSON.stringify({ ...snap, streams: undefined, ...packStreams(streams) }));
+  for (const threshold of [1000, 30000]) {
+    const text = listJsonText(packed, threshold);
+    const expected = toListJson(snap, threshold);
+    assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(expected)));
+    assert.ok(expected.streams.some((s) => s.suspect) && expected.streams.some((s) => !s.suspect), 'both verdicts are covered');
+  }
+  const lines = listJsonText(packed, 1000).split('\n');
+  assert.equal(lines.filter((l) => l.trimStart().startsWith('{"id":')).length, 600, 'one line per stream');
+  assert.deepEqual(JSON.parse(listJsonText({ ...packed, streams: [] }, 1000)).streams, []);
+});

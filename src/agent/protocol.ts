@@ -3,7 +3,7 @@
 
 export const AGENT_GLOBAL_KEY = 'grpc-stream-debugger.agent';
 /** Bumped whenever the agent's behaviour or protocol changes; a newer client replaces an older agent. */
-export const AGENT_VERSION = 2;
+export const AGENT_VERSION = 3;
 
 export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
 export type CallState = 'active' | 'half_closed' | 'cancelled';
@@ -117,10 +117,13 @@ export interface AgentApi {
   prototypes(): Array<{ server: object; call: object | null }>;
   adoptServers(servers: unknown[]): number;
   adoptCalls(calls: unknown[]): number;
-  subscribe(sink: string): AgentSnapshot;
+  /** Registers a sink for pushed deltas; returns the JSON of the PackedSnapshot they continue from. */
+  subscribe(sink: string): string;
   renew(sink: string): boolean;
   unsubscribe(sink: string): void;
   snapshot(): AgentSnapshot;
+  /** The same snapshot as the JSON of a PackedSnapshot (packedSnapshot.ts): what clients read. */
+  packedSnapshot(): string;
   cancel(id: string): CancelResult;
   handlerOf(serverId: string, method: string): unknown;
   handlerLocation(serverId: string, method: string): SourceLocation | null;

@@ -4,6 +4,7 @@ import { findLoadedCopies, type LoadedCopy } from './grpcCopies';
 import { kindFromDescriptor, kindFromHandlerType } from './kinds';
 import { functionLocation } from './functionLocation';
 import { PatchSet } from './patches';
+import { packStreams, type PackedSnapshot } from './packedSnapshot';
 import {
   AGENT_VERSION,
   type AgentApi,
@@ -96,9 +97,10 @@ export class StreamAgent implements AgentApi, CallObserver {
     return n;
   }
 
-  subscribe(sink: string): AgentSnapshot {
+  /** Registers a sink for pushed deltas; returns the packed snapshot they continue from. */
+  subscribe(sink: string): string {
     this.sinks.set(String(sink), Date.now() + SINK_LEASE_MS);
-    return this.snapshot();
+    return this.packedSnapshot();
   }
 
   renew(sink: string): boolean {
@@ -113,6 +115,17 @@ export class StreamAgent implements AgentApi, CallObserver {
   }
 
   snapshot(): AgentSnapshot {
+    return { ...this.snapshotHead(), streams: [...this.live.values()].map((c) => c.toRecord()) };
+  }
+
+  /** The snapshot as JSON of a PackedSnapshot: what the inspector client reads. */
+  packedSnapshot(): string {
+    const packed: PackedSnapshot = { ...this.snapshotHead(), ...packStreams(this.live.values()) };
+    return JSON.stringify(packed);
+  }
+
+  /** Everything but the streams, and the sequence point the snapshot stands for. */
+  private snapshotHead(): Omit<AgentSnapshot, 'streams'> {
     this.sweep();
     // Everything up to now is in the snapshot: pending changes need not be sent again.
     this.clearPending();
@@ -126,7 +139,6 @@ export class StreamAgent implements AgentApi, CallObserver {
       grpcJs: [...new Set(this.copies.map((c) => c.version))],
       copies: this.copies.map(({ version, path, supported }) => ({ version, path, supported })),
       servers: this.serverRecords(),
-      streams: [...this.live.values()].map((c) => c.toRecord()),
       ended: this.history.slice(),
     };
   }

@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import { AttachError, errorMessage } from '../inspector/errors';
 import { judgeAll, parseDuration, toListJson } from '../model/listJson';
+import { writeListJson } from '../model/listJsonText';
 import { StreamStore } from '../model/streamStore';
 import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderServers, renderStreams } from './table';
@@ -65,11 +66,10 @@ async function list(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   const session = await attachFromArgs(args, false);
   try {
-    const snapshot = session.initialSnapshot;
-    const json = toListJson(snapshot, threshold);
     if (args.switches.has('--json')) {
-      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      writeListJson(session.initialPacked, threshold, (chunk) => process.stdout.write(chunk));
     } else {
+      const json = toListJson(session.initialSnapshot, threshold);
       const suspects = json.streams.filter((s) => s.suspect).length;
       process.stdout.write(`pid ${json.pid}  node ${json.node}  grpc-js ${json.grpcJs.join(', ')}  ${json.streams.length} open streams, ${suspects} suspect\n`);
       process.stdout.write(renderServers(json.servers, threshold) + '\n\n' + renderStreams(json.streams) + '\n');

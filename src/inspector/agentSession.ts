@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { checkPacked, unpackSnapshot, type PackedSnapshot } from '../agent/packedSnapshot';
 import { AGENT_GLOBAL_KEY, AGENT_VERSION, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
 import { formatAddress, type InspectorAddress } from './address';
 import { CdpConnection } from './cdpConnection';
@@ -34,20 +35,51 @@ export interface AttachOptions {
   progress?: (step: string) => void;
 }
 
+/** What attachExpression answers: the version found and, when it is current, attach() and maybe a snapshot. */
+interface AttachReply {
+  installed: number;
+  attach?: AttachResult;
+  snapshot?: PackedSnapshot | null;
+}
+
+/** Attaches to an agent of this version if the process has one; else only says what is installed. */
+function attachExpression(flush: number | 'undefined', withSnapshot: boolean): string {
+  return `(() => {
+    const a = ${AGENT};
+    const installed = (a && a.version) || 0;
+    if (installed < ${AGENT_VERSION}) return JSON.stringify({ installed });
+    const attach = a.attach({ require: typeof require === 'function' ? require : undefined, flushMs: ${flush} });
+    const snapshot = ${withSnapshot} && attach.copies.some((c) => c.supported) ? a.packedSnapshot() : 'null';
+    return '{"installed":' + installed + ',"attach":' + JSON.stringify(attach) + ',"snapshot":' + snapshot + '}';
+  })()`;
+}
+
+/** The agent answers with JSON text (cheaper over the inspector than a returned object). */
+function parseReply<T>(value: unknown): T {
+  try {
+    if (typeof value !== 'string') throw new Error(`expected text, got ${typeof value}`);
+    return JSON.parse(value) as T;
+  } catch (e) {
+    throw new AttachError('agent-failed', `The agent's answer could not be read: ${errorMessage(e)}`);
+  }
+}
+
 export class AgentSession {
   private readonly events = new EventEmitter();
   private renewTimer: ReturnType<typeof setInterval> | null = null;
   private closed = false;
   private lastSeq: number;
+  private unpacked: AgentSnapshot | null = null;
 
   private constructor(
     private readonly cdp: CdpConnection,
     readonly label: string,
     readonly attachResult: AttachResult,
-    public initialSnapshot: AgentSnapshot,
+    /** The snapshot taken at attach, as the agent sent it (checked); `list --json` writes from it. */
+    readonly initialPacked: PackedSnapshot,
     private readonly sinkName: string | null,
   ) {
-    this.lastSeq = initialSnapshot.seq;
+    this.lastSeq = initialPacked.seq;
     if (sinkName) {
       cdp.on('Runtime.bindingCalled', (e) => {
         if (e.name !== sinkName) return;
@@ -99,8 +131,13 @@ export class AgentSession {
       }
       return r.result;
     };
-    const installed = Number((await run(`(${AGENT} && ${AGENT}.version) || 0`)).value ?? 0);
-    if (installed < AGENT_VERSION) {
+    const flush = typeof options.flushMs === 'number' ? options.flushMs : 'undefined';
+    const attachReply = async (withSnapshot: boolean): Promise<AttachReply> => parseReply<AttachReply>((await run(attachExpression(flush, withSnapshot))).value);
+    // An agent of this version is usually there already (every attach after the first): then
+    // attach and snapshot are one round trip. A subscriber takes its snapshot with subscribe().
+    const first = await attachReply(!options.subscribe);
+    let reply = first;
+    if (!reply.attach) {
       progress('Installing the agent');
       let source: string;
       try {
@@ -109,35 +146,43 @@ export class AgentSession {
         throw new AttachError('agent-failed', `Cannot read the agent at ${options.agentPath}: ${errorMessage(e)} (run npm run build).`);
       }
       await run(`${source}\n;void 0`);
+      progress('Finding @grpc/grpc-js in the process');
+      reply = await attachReply(false);
     }
-    progress('Finding @grpc/grpc-js in the process');
-    const flush = typeof options.flushMs === 'number' ? options.flushMs : 'undefined';
-    const attach = (await run(`${AGENT}.attach({ require: typeof require === 'function' ? require : undefined, flushMs: ${flush} })`)).value as AttachResult;
+    const attach = reply.attach;
+    if (!attach) throw new AttachError('agent-failed', 'The agent did not install in the process (is its global object frozen?).');
     const supported = attach.copies.filter((c) => c.supported);
     if (supported.length === 0 && !(options.waitForGrpc && attach.copies.length === 0)) {
       // Leave nothing behind in a process we cannot help with.
-      if (installed === 0) await run(`${AGENT} && ${AGENT}.detach()`).catch(() => undefined);
+      if (first.installed === 0) await run(`${AGENT} && ${AGENT}.detach()`).catch(() => undefined);
       if (attach.copies.length === 0) {
         throw new AttachError('no-grpc', `No @grpc/grpc-js is loaded in the process behind ${label}: is it a gRPC server, and has it loaded grpc-js yet?`);
       }
       const versions = [...new Set(attach.copies.map((c) => c.version))].join(', ');
       throw new AttachError('unsupported-grpc', `Unsupported @grpc/grpc-js version ${versions} in the process behind ${label}: gRPC Stream Debugger needs 1.10 or newer.`);
     }
-    if (installed < AGENT_VERSION) {
+    if (reply !== first) {
       // A fresh agent: adopt what runs already. An agent that was there has tracked it all along.
       progress('Adopting servers and calls already running');
       await AgentSession.adoptExisting(cdp, run);
     }
     let sinkName: string | null = null;
+    let packed = reply.snapshot;
     if (options.subscribe) {
       sinkName = `__grpcStreams_${randomBytes(6).toString('hex')}`;
       // js-debug's CDP proxy shares its own session and forwards only the events asked for.
       if (options.webSocketUrl) await cdp.send('JsDebug.subscribe', { events: ['Runtime.bindingCalled'] }).catch(() => undefined);
       await cdp.send('Runtime.addBinding', { name: sinkName });
+      packed = parseReply<PackedSnapshot>((await run(`${AGENT}.subscribe(${JSON.stringify(sinkName)})`)).value);
+    } else if (!packed) {
+      packed = parseReply<PackedSnapshot>((await run(`${AGENT}.packedSnapshot()`)).value);
     }
-    const snapshotExpr = sinkName ? `JSON.stringify(${AGENT}.subscribe(${JSON.stringify(sinkName)}))` : `JSON.stringify(${AGENT}.snapshot())`;
-    const snapshot = JSON.parse(String((await run(snapshotExpr)).value)) as AgentSnapshot;
-    return new AgentSession(cdp, label, attach, snapshot, sinkName);
+    try {
+      checkPacked(packed);
+    } catch (e) {
+      throw new AttachError('agent-failed', errorMessage(e));
+    }
+    return new AgentSession(cdp, label, attach, packed, sinkName);
   }
 
   /** Finds live Server instances and in-flight calls with Runtime.queryObjects and hands them to the agent. */
@@ -163,6 +208,12 @@ export class AgentSession {
     }
   }
 
+  /** The snapshot taken at attach, as records (unpacked when first asked for). */
+  get initialSnapshot(): AgentSnapshot {
+    this.unpacked ??= unpackSnapshot(this.initialPacked);
+    return this.unpacked;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -178,7 +229,12 @@ export class AgentSession {
   }
 
   async refresh(): Promise<AgentSnapshot> {
-    const snap = JSON.parse(String(await this.evaluate(`JSON.stringify(${AGENT}.snapshot())`))) as AgentSnapshot;
+    let snap: AgentSnapshot;
+    try {
+      snap = unpackSnapshot(parseReply<PackedSnapshot>(await this.evaluate(`${AGENT}.packedSnapshot()`)));
+    } catch (e) {
+      throw e instanceof AttachError ? e : new AttachError('agent-failed', errorMessage(e));
+    }
     this.lastSeq = Math.max(this.lastSeq, snap.seq);
     return snap;
   }

@@ -76,10 +76,17 @@ export function isSuspect(s: StreamRecord, server: ServerRecord | undefined, now
 
 export function judgeStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): SuspectVerdict {
   const a = assessStream(s, server, now, thresholdMs);
-  if (!a.suspect) return { suspect: false, reasons: [] };
+  return a.suspect ? { suspect: true, reasons: suspectReasons(s.kind, a, server, thresholdMs) } : { suspect: false, reasons: [] };
+}
+
+/**
+ * Why a suspect stream is suspect. Depends only on the kind, the whole seconds of silence, the
+ * server and whether the client still sends, so callers may reuse the text of equal streams.
+ */
+export function suspectReasons(kind: StreamRecord['kind'], a: Assessment, server: ServerRecord | undefined, thresholdMs: number): string[] {
   const reasons: string[] = [];
-  if (s.kind === 'unary') reasons.push(`unary call running for ${formatSeconds(a.silentMs)}`);
-  else reasons.push(s.kind === 'server_stream' ? `nothing sent or received for ${formatSeconds(a.silentMs)}` : `no message for ${formatSeconds(a.silentMs)}`);
+  if (kind === 'unary') reasons.push(`unary call running for ${formatSeconds(a.silentMs)}`);
+  else reasons.push(kind === 'server_stream' ? `nothing sent or received for ${formatSeconds(a.silentMs)}` : `no message for ${formatSeconds(a.silentMs)}`);
   switch (a.keepalive) {
     case 'none':
       reasons.push('server has no keepalive');
@@ -91,6 +98,6 @@ export function judgeStream(s: StreamRecord, server: ServerRecord | undefined, n
       reasons.push(`grpc-js ${server?.grpcJsVersion} may leave a dead connection open after a keepalive timeout (grpc-node #2953; fixed in ${KEEPALIVE_FIX_VERSION})`);
       break;
   }
-  if (s.kind !== 'unary' && a.open) reasons.push('client has not half-closed');
-  return { suspect: true, reasons };
+  if (kind !== 'unary' && a.open) reasons.push('client has not half-closed');
+  return reasons;
 }
