@@ -98,3 +98,38 @@ test('a malformed file is an error, not a crash, and changes nothing', async () 
   const ts = 'import * as grpc from "@grpc/grpc-js";\nconst s = new grpc.Server();\n';
   await assert.rejects(fixText('a.ts', ts, { line: 1 }, 'async-receive'), /async-receive fix does not apply there \(it offers: keepalive\)/);
 });
+
+test('an open document re-parsed after each edit finds exactly what a fresh analysis finds', async () => {
+  const { DocumentAnalysis, changedRegion } = lib('analysis/documentAnalysis.js');
+  assert.deepEqual(changedRegion('abcdef', 'abXYef'), { start: 2, oldEnd: 4, newEnd: 4 });
+  assert.deepEqual(changedRegion('aaaa', 'aaaaa'), { start: 4, oldEnd: 4, newEnd: 5 });
+  assert.equal(changedRegion('same', 'same'), null);
+  let seed = 7;
+  const random = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (const lang of ['go', 'ts']) {
+    for (const file of fixturesOf(lang)) {
+      const original = fs.readFileSync(path.join(DIR, lang, file), 'utf8');
+      const doc = new DocumentAnalysis(file);
+      const fixed = fs.readdirSync(path.join(EXPECTED, lang)).filter((g) => g.startsWith(`${file}.line`)).map((g) => fs.readFileSync(path.join(EXPECTED, lang, g), 'utf8'));
+      // Real edits: the fixes (many lines at once), undoing them, and typing around the file,
+      // including text that is not ASCII.
+      const steps = [original, ...fixed.flatMap((f) => [f, original])];
+      let text = original;
+      for (let i = 0; i < 12; i++) {
+        const lines = text.split('\n');
+        const at = random(lines.length);
+        if (i % 3 === 0) lines.splice(at, 0, '// ünïcödé ✓ 😀 note');
+        else if (i % 3 === 1) lines.splice(at, 1);
+        else lines[at] = lines[at].slice(0, random(lines[at].length + 1)) + 'x' + lines[at].slice(random(lines[at].length + 1));
+        text = lines.join('\n');
+        steps.push(text);
+      }
+      try {
+        // Broken syntax on the way is part of typing: both parsers recover, and must agree.
+        for (const [i, step] of steps.entries()) assert.deepEqual(await doc.update(step), await analyze(file, step), `${lang}/${file}, step ${i}`);
+      } finally {
+        doc.dispose();
+      }
+    }
+  }
+});

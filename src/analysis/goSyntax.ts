@@ -30,11 +30,15 @@ export function resultShape(fn: Node): 'none' | 'error' | 'other' {
   return 'other';
 }
 
-/** The import specs of a file: they sit in top-level import declarations, so no full-tree walk. */
+/** The import specs of a file: they sit in the import declarations at its top, so no full walk. */
 export function importSpecs(root: Node): Node[] {
   const out: Node[] = [];
-  for (const decl of root.namedChildren) {
-    if (!decl || decl.type !== 'import_declaration') continue;
+  // Go puts every import before the first other declaration: stop there, not at the end of a
+  // 10,000-line file (each child visited becomes an object on the JavaScript side).
+  for (let i = 0, n = root.namedChildCount; i < n; i++) {
+    const decl = root.namedChild(i);
+    if (!decl || decl.type === 'comment' || decl.type === 'package_clause') continue;
+    if (decl.type !== 'import_declaration') break;
     for (const c of decl.namedChildren) {
       if (!c) continue;
       if (c.type === 'import_spec') out.push(c);

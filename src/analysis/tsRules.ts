@@ -1,6 +1,7 @@
 // TypeScript/JavaScript rules, on the TypeScript compiler's syntax tree: stream handlers that
 // never hear of a cancel and have no idle timeout, and servers without keepalive.
 import ts from 'typescript';
+import { Spellings } from './spellings';
 import type { Finding, FixKind, Language } from './types';
 
 export const GRPC_MODULE = '@grpc/grpc-js';
@@ -36,6 +37,11 @@ export function parseTs(fileName: string, text: string): ts.SourceFile {
   const kind = fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : fileName.endsWith('.jsx') ? ts.ScriptKind.JSX : /\.[mc]?ts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
   // No parent pointers: setting them costs a third of the parse, and the rules walk downwards.
   return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind);
+}
+
+/** Re-parses after an edit of [start, oldEnd) into [start, newEnd), reusing the nodes it did not touch. */
+export function updateTs(sf: ts.SourceFile, text: string, edit: { start: number; oldEnd: number; newEnd: number }): ts.SourceFile {
+  return ts.updateSourceFile(sf, text, { span: { start: edit.start, length: edit.oldEnd - edit.start }, newLength: edit.newEnd - edit.start });
 }
 
 function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
@@ -88,35 +94,58 @@ function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
   rec(node);
 }
 
-function findDeclaration(sf: ts.SourceFile, name: string): ts.Node | undefined {
-  let found: ts.Node | undefined;
-  walk(sf, (n) => {
-    if (found) return;
-    if ((ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name?.text === name) found = n;
-    else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
-  });
-  return found;
+/** Walks only into nodes that spell one of `words` (spellings.ts). */
+function walkSpelled(node: ts.Node, spellings: Spellings, words: readonly string[], visit: (n: ts.Node) => void): void {
+  const rec = (n: ts.Node): undefined => {
+    if (!spellings.anyIn(words, n.pos, n.end)) return undefined;
+    visit(n);
+    ts.forEachChild(n, rec);
+    return undefined;
+  };
+  rec(node);
+}
+
+/** The first declaration of a name (function, class or variable), in document order; found on demand. */
+class Declarations {
+  private readonly found = new Map<string, ts.Node | undefined>();
+
+  constructor(
+    private readonly sf: ts.SourceFile,
+    private readonly spellings: Spellings,
+  ) {}
+
+  get(name: string): ts.Node | undefined {
+    if (this.found.has(name)) return this.found.get(name);
+    let decl: ts.Node | undefined;
+    walkSpelled(this.sf, this.spellings, [name], (n) => {
+      if (decl) return;
+      if ((ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name?.text === name) decl = n;
+      else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) decl = n;
+    });
+    this.found.set(name, decl);
+    return decl;
+  }
 }
 
 /** Function-like handler implementations reachable from an addService argument or a class. */
-function handlersOf(sf: ts.SourceFile, impl: ts.Node | undefined, depth = 0): ts.FunctionLikeDeclaration[] {
+function handlersOf(decls: Declarations, impl: ts.Node | undefined, depth = 0): ts.FunctionLikeDeclaration[] {
   if (!impl || depth > 4) return [];
-  if (ts.isParenthesizedExpression(impl) || ts.isAsExpression(impl) || ts.isSatisfiesExpression(impl)) return handlersOf(sf, impl.expression, depth + 1);
-  if (ts.isIdentifier(impl)) return handlersOf(sf, findDeclaration(sf, impl.text), depth + 1);
-  if (ts.isVariableDeclaration(impl)) return handlersOf(sf, impl.initializer, depth + 1);
-  if (ts.isNewExpression(impl) && ts.isIdentifier(impl.expression)) return handlersOf(sf, findDeclaration(sf, impl.expression.text), depth + 1);
+  if (ts.isParenthesizedExpression(impl) || ts.isAsExpression(impl) || ts.isSatisfiesExpression(impl)) return handlersOf(decls, impl.expression, depth + 1);
+  if (ts.isIdentifier(impl)) return handlersOf(decls, decls.get(impl.text), depth + 1);
+  if (ts.isVariableDeclaration(impl)) return handlersOf(decls, impl.initializer, depth + 1);
+  if (ts.isNewExpression(impl) && ts.isIdentifier(impl.expression)) return handlersOf(decls, decls.get(impl.expression.text), depth + 1);
   if (ts.isFunctionDeclaration(impl) || ts.isFunctionExpression(impl) || ts.isArrowFunction(impl)) return [impl];
   const out: ts.FunctionLikeDeclaration[] = [];
   if (ts.isObjectLiteralExpression(impl)) {
     for (const p of impl.properties) {
       if (ts.isMethodDeclaration(p)) out.push(p);
-      else if (ts.isPropertyAssignment(p)) out.push(...handlersOf(sf, p.initializer, depth + 1));
-      else if (ts.isShorthandPropertyAssignment(p)) out.push(...handlersOf(sf, p.name, depth + 1));
+      else if (ts.isPropertyAssignment(p)) out.push(...handlersOf(decls, p.initializer, depth + 1));
+      else if (ts.isShorthandPropertyAssignment(p)) out.push(...handlersOf(decls, p.name, depth + 1));
     }
   } else if (ts.isClassDeclaration(impl) || ts.isClassExpression(impl)) {
     for (const m of impl.members) {
       if (ts.isMethodDeclaration(m) && m.body) out.push(m);
-      else if (ts.isPropertyDeclaration(m) && m.initializer) out.push(...handlersOf(sf, m.initializer, depth + 1));
+      else if (ts.isPropertyDeclaration(m) && m.initializer) out.push(...handlersOf(decls, m.initializer, depth + 1));
     }
   }
   return out;
@@ -127,30 +156,36 @@ const IMPLEMENTS_SERVICE = /(Server|Handlers|ServiceImplementation)$/;
 interface FileScan {
   handlers: ts.FunctionLikeDeclaration[];
   servers: ts.NewExpression[];
+  declarations: Declarations;
 }
 
-/** One walk over the file: handler implementations and `new Server(...)` expressions. */
-function scanFile(sf: ts.SourceFile, imports: GrpcImports): FileScan {
-  const handlers = new Set<ts.FunctionLikeDeclaration>();
+/**
+ * One walk over the parts of the file that spell addService, Server or implements: addService
+ * calls, service classes and `new Server(...)` expressions.
+ */
+function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings): FileScan {
+  const declarations = new Declarations(sf, spellings);
+  const implementations: ts.Node[] = [];
   const servers: ts.NewExpression[] = [];
-  walk(sf, (n) => {
+  const serverNames = imports.named.get('Server');
+  walkSpelled(sf, spellings, ['addService', 'Server', 'implements', ...(serverNames ? [serverNames] : [])], (n) => {
     if (ts.isCallExpression(n)) {
-      if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) {
-        for (const h of handlersOf(sf, n.arguments[1])) handlers.add(h);
-      }
+      if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) implementations.push(n.arguments[1]);
     } else if (ts.isNewExpression(n)) {
       const e = n.expression;
       if (
         (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && imports.namespaces.includes(e.expression.text) && e.name.text === 'Server') ||
-        (ts.isIdentifier(e) && imports.named.get('Server') === e.text)
+        (ts.isIdentifier(e) && serverNames === e.text)
       ) {
         servers.push(n);
       }
     } else if (ts.isClassDeclaration(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ImplementsKeyword && h.types.some((t) => IMPLEMENTS_SERVICE.test(t.expression.getText(sf))))) {
-      for (const h of handlersOf(sf, n)) handlers.add(h);
+      implementations.push(n);
     }
   });
-  return { handlers: [...handlers], servers };
+  const handlers = new Set<ts.FunctionLikeDeclaration>();
+  for (const impl of implementations) for (const h of handlersOf(declarations, impl)) handlers.add(h);
+  return { handlers: [...handlers], servers, declarations };
 }
 
 function isEventCall(n: ts.Node, target: string, events: string[]): n is ts.CallExpression {
@@ -176,7 +211,7 @@ function isTimeoutCall(callee: ts.Expression): boolean {
   return (obj === 'AbortSignal' && prop === 'timeout') || (obj === 'timers' && prop === 'setTimeout');
 }
 
-function analyzeHandler(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
+function analyzeHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
   const first = fn.parameters[0];
   if (!fn.body || !first || !ts.isIdentifier(first.name)) return null;
   const callName = first.name.text;
@@ -184,12 +219,26 @@ function analyzeHandler(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration): TsHa
   let read: TsHandlerSite['read'] | null = null;
   let handlesEnd = false;
   let hasTimeout = false;
+  // Handler bodies are small: walked whole (looking up where their call's name is spelled would
+  // cost more), with one switch on the node's kind.
   walk(fn.body, (n) => {
-    if (!read && isEventCall(n, callName, ['data'])) read = { type: 'on-data', node: n };
-    if (!read && ts.isForOfStatement(n) && n.awaitModifier && ts.isIdentifier(n.expression) && n.expression.text === callName) read = { type: 'for-await', node: n };
-    if (isEventCall(n, callName, ['cancelled', 'error', 'close'])) handlesEnd = true;
-    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === callName && n.name.text === 'cancelled') handlesEnd = true;
-    if (ts.isCallExpression(n) && isTimeoutCall(n.expression)) hasTimeout = true;
+    switch (n.kind) {
+      case ts.SyntaxKind.CallExpression:
+        if (!read && isEventCall(n, callName, ['data'])) read = { type: 'on-data', node: n as ts.CallExpression };
+        if (isEventCall(n, callName, ['cancelled', 'error', 'close'])) handlesEnd = true;
+        if (isTimeoutCall((n as ts.CallExpression).expression)) hasTimeout = true;
+        break;
+      case ts.SyntaxKind.ForOfStatement: {
+        const f = n as ts.ForOfStatement;
+        if (!read && f.awaitModifier && ts.isIdentifier(f.expression) && f.expression.text === callName) read = { type: 'for-await', node: f };
+        break;
+      }
+      case ts.SyntaxKind.PropertyAccessExpression: {
+        const p = n as ts.PropertyAccessExpression;
+        if (ts.isIdentifier(p.expression) && p.expression.text === callName && p.name.text === 'cancelled') handlesEnd = true;
+        break;
+      }
+    }
   });
   if (!read || handlesEnd || hasTimeout) return null;
   return { kind: 'handler', fn, callName, callbackName: second && ts.isIdentifier(second.name) ? second.name.text : null, read };
@@ -209,9 +258,10 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
   const imports = grpcImports(sf);
   if (!imports) return [];
   const findings: TsFinding[] = [];
-  const scanned = scanFile(sf, imports);
+  const spellings = new Spellings(sf.text);
+  const scanned = scanFile(sf, imports, spellings);
   for (const fn of scanned.handlers) {
-    const site = analyzeHandler(sf, fn);
+    const site = analyzeHandler(fn);
     if (!site) continue;
     const node = site.read.node;
     const start = node.getStart(sf);
@@ -233,7 +283,7 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
     if (arg) {
       let resolved: ts.Node | undefined = arg;
       if (ts.isIdentifier(arg)) {
-        const d = findDeclaration(sf, arg.text);
+        const d = scanned.declarations.get(arg.text);
         resolved = d && ts.isVariableDeclaration(d) ? d.initializer : undefined;
       }
       if (!resolved || !ts.isObjectLiteralExpression(resolved)) continue; // built elsewhere: cannot tell

@@ -1,6 +1,8 @@
 // Diagnostics for Go, TypeScript and JavaScript files that import gRPC: analysed off the typing
-// path (debounced), with the time each analysis took kept for the log and the benchmark.
+// path (debounced), each open document keeping its syntax tree so that an edit is re-parsed
+// incrementally. An analysis that takes long is written to the log.
 import * as vscode from 'vscode';
+import type { DocumentAnalysis } from '../analysis/documentAnalysis';
 import type { Finding, RuleId } from '../analysis/types';
 import type { AnalysisLoader } from './analysisLoader';
 import type { Log } from './log';
@@ -27,6 +29,8 @@ export class StreamDiagnostics implements vscode.Disposable {
   private readonly findings = new Map<string, Finding[]>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly versions = new Map<string, number>();
+  /** Per open document: its previous text and syntax tree, for incremental re-parsing. */
+  private readonly documents = new Map<string, DocumentAnalysis>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly loader: AnalysisLoader, private readonly settings: SettingsWatcher, private readonly log: Log) {
@@ -68,7 +72,13 @@ export class StreamDiagnostics implements vscode.Disposable {
     const started = performance.now();
     let found: Finding[];
     try {
-      found = await analysis.analyze(doc.fileName, text);
+      let document = this.documents.get(key);
+      if (!document || document.fileName !== doc.fileName) {
+        document?.dispose();
+        document = new analysis.DocumentAnalysis(doc.fileName);
+        this.documents.set(key, document);
+      }
+      found = await document.update(text);
     } catch (e) {
       this.log.error(`Analysis of ${doc.fileName} failed`, e);
       return;
@@ -90,12 +100,17 @@ export class StreamDiagnostics implements vscode.Disposable {
   }
 
   private clear(uri: vscode.Uri): void {
+    const key = uri.toString();
     this.collection.delete(uri);
-    this.findings.delete(uri.toString());
+    this.findings.delete(key);
+    this.documents.get(key)?.dispose();
+    this.documents.delete(key);
   }
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.documents.values()) d.dispose();
+    this.documents.clear();
     for (const d of this.disposables) d.dispose();
     this.collection.dispose();
   }

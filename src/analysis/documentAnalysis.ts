@@ -1,0 +1,104 @@
+// The analysis of one open document, kept between edits. A 10,000-line file takes 40 to 50 ms
+// to parse from nothing; after an edit, tree-sitter (Go) and TypeScript re-parse only what the
+// edit touched and reuse the rest of the previous tree. The rules then run over the new tree.
+import type ts from 'typescript';
+import type { Tree } from 'web-tree-sitter';
+import { publicFinding } from './analyzer';
+import { goParser } from './goParser';
+import { analyzeGoTree } from './goRules';
+import { analyzeTsSource, parseTs, updateTs } from './tsRules';
+import { AnalysisError, languageOf, type Finding, type Language } from './types';
+
+/** Where two texts differ: [start, oldEnd) of the old text became [start, newEnd) of the new one. */
+export interface ChangedRegion {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+/** The one region that covers every difference (common prefix and suffix left out), or null when equal. */
+export function changedRegion(oldText: string, newText: string): ChangedRegion | null {
+  if (oldText === newText) return null;
+  const max = Math.min(oldText.length, newText.length);
+  let start = 0;
+  while (start < max && oldText.charCodeAt(start) === newText.charCodeAt(start)) start++;
+  let oldEnd = oldText.length;
+  let newEnd = newText.length;
+  while (oldEnd > start && newEnd > start && oldText.charCodeAt(oldEnd - 1) === newText.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  // Never split a surrogate pair: tree-sitter reads the text as UTF-16 code units in pairs.
+  if (start > 0 && isLowSurrogate(newText.charCodeAt(start))) start--;
+  return { start, oldEnd, newEnd };
+}
+
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** Row and column (UTF-16 code units, as the editor counts) of an offset. */
+export function pointAt(text: string, offset: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+export class DocumentAnalysis {
+  private text: string | null = null;
+  private goTree: Tree | null = null;
+  private tsFile: ts.SourceFile | null = null;
+  private readonly language: Language | null;
+
+  constructor(readonly fileName: string) {
+    this.language = languageOf(fileName);
+  }
+
+  /** Findings for the document's text now; re-parses incrementally from the previous text. */
+  async update(text: string): Promise<Finding[]> {
+    if (this.language === 'go') return (await this.updateGo(text)).map(publicFinding);
+    if (this.language) return this.updateTs(text, this.language).map(publicFinding);
+    return [];
+  }
+
+  private async updateGo(text: string): Promise<ReturnType<typeof analyzeGoTree>> {
+    const parser = await goParser();
+    const old = this.goTree;
+    const region = old && this.text !== null ? changedRegion(this.text, text) : null;
+    if (old && this.text !== null && region) {
+      old.edit({
+        startIndex: region.start,
+        oldEndIndex: region.oldEnd,
+        newEndIndex: region.newEnd,
+        startPosition: pointAt(text, region.start),
+        oldEndPosition: pointAt(this.text, region.oldEnd),
+        newEndPosition: pointAt(text, region.newEnd),
+      });
+    }
+    const tree = old && this.text === text ? old : parser.parse(text, old);
+    if (!tree) throw new AnalysisError(`could not parse ${this.fileName}`);
+    if (old && tree !== old) old.delete();
+    this.goTree = tree;
+    this.text = text;
+    return analyzeGoTree(tree);
+  }
+
+  private updateTs(text: string, language: Language): ReturnType<typeof analyzeTsSource> {
+    const old = this.tsFile;
+    const region = old && this.text !== null ? changedRegion(this.text, text) : null;
+    // The old tree is given up to the update: TypeScript reuses (and moves) its nodes.
+    const sf = !old ? parseTs(this.fileName, text) : region ? updateTs(old, text, region) : old;
+    this.tsFile = sf;
+    this.text = text;
+    return analyzeTsSource(sf, language);
+  }
+
+  dispose(): void {
+    this.goTree?.delete();
+    this.goTree = null;
+    this.tsFile = null;
+    this.text = null;
+  }
+}
