@@ -174,6 +174,26 @@ test('attach twice, detach, attach again, and a server created after attach', as
   }
 });
 
+test('an agent of an older version in the process is detached and replaced by this one', async () => {
+  const { AGENT_VERSION } = lib('agent/protocol.js');
+  const server = await startServer();
+  const client = await startClient(server.port, 'chat');
+  const key = `Symbol.for('grpc-stream-debugger.agent')`;
+  // What an earlier release of the extension leaves behind: an agent whose snapshots this client cannot read.
+  await evalIn(server.inspectPort, `globalThis[${key}] = { version: ${AGENT_VERSION - 1}, detach() { globalThis.__oldAgentDetached = true; delete globalThis[${key}]; } }, true`);
+  const session = await attach(server.inspectPort);
+  try {
+    assert.equal(await evalIn(server.inspectPort, 'globalThis.__oldAgentDetached === true'), true, 'the old agent was asked to detach');
+    assert.equal(session.initialSnapshot.agentVersion, AGENT_VERSION);
+    assert.equal(session.initialSnapshot.streams.length, 1, 'the running call is adopted by the new agent');
+    assert.equal(session.initialSnapshot.streams[0].kind, 'bidi');
+  } finally {
+    session.close();
+    client.kill();
+    server.kill();
+  }
+});
+
 test('two copies of grpc-js in one process, including grpc-js 1.10', async () => {
   const server = await startServer({ script: 'two-copies-server.js' });
   const c1 = await startClient(server.port, 'upload');

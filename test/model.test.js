@@ -86,7 +86,7 @@ test('a packed snapshot unpacks to the same records, and a malformed one is refu
     stream({ id: 'c3', method: '/ünï.cödé/"Quoted"\\', serverId: 's2' }),
   ];
   const head = { agentVersion: 3, pid: 9, node: 'v20', now: 5000, seq: 4, grpcJs: ['1.14.7'], copies: [], servers: [server(null)], ended: [] };
-  const packed = JSON.parse(JSON.stringify({ ...head, ...packStreams(streams) }));
+  const packed = JSON.parse(JSON.stringify({ ...head, ...packStreams(streams, 5000) }));
   assert.equal(packed.strings.filter((s) => s === '/a.B/C').length, 1, 'a repeated string is sent once');
   assert.deepEqual(unpackSnapshot(packed), { ...head, streams });
   const bad = (over, why) => assert.throws(() => unpackSnapshot({ ...packed, ...over }), (e) => e instanceof PackedSnapshotError && /The agent sent/.test(e.message), why);
@@ -122,7 +122,7 @@ test('list --json written from the packed snapshot is the document toListJson de
   }
   const servers = [server(null), { ...server(2000, '1.14.1'), id: 's2' }];
   const snap = { agentVersion: 3, pid: 9, node: 'v20', now, seq: 4, grpcJs: ['1.14.7'], copies: [], servers, streams, ended: [] };
-  const packed = JSON.parse(JSON.stringify({ ...snap, streams: undefined, ...packStreams(streams) }));
+  const packed = JSON.parse(JSON.stringify({ ...snap, streams: undefined, ...packStreams(streams, now) }));
   for (const threshold of [1000, 30000]) {
     const text = listJsonText(packed, threshold);
     const expected = toListJson(snap, threshold);

@@ -3,7 +3,7 @@
 
 export const AGENT_GLOBAL_KEY = 'grpc-stream-debugger.agent';
 /** Bumped whenever the agent's behaviour or protocol changes; a newer client replaces an older agent. */
-export const AGENT_VERSION = 3;
+export const AGENT_VERSION = 4;
 
 export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
 export type CallState = 'active' | 'half_closed' | 'cancelled';

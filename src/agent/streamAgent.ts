@@ -120,7 +120,8 @@ export class StreamAgent implements AgentApi, CallObserver {
 
   /** The snapshot as JSON of a PackedSnapshot: what the inspector client reads. */
   packedSnapshot(): string {
-    const packed: PackedSnapshot = { ...this.snapshotHead(), ...packStreams(this.live.values()) };
+    const head = this.snapshotHead();
+    const packed: PackedSnapshot = { ...head, ...packStreams(this.live.values(), head.now) };
     return JSON.stringify(packed);
   }
 

@@ -2,7 +2,7 @@
 // distinct string escaped once, reason texts shared between equal streams, and no record objects
 // in between. It is the document toListJson(unpackSnapshot(packed)) describes, field for field;
 // 10,000 streams take a few ms instead of the tens that building, judging and stringifying took.
-import { AT, checkPacked, STREAM_WIDTH, type PackedSnapshot } from '../agent/packedSnapshot';
+import { AT, checkPacked, STREAM_WIDTH, timeAt, type PackedSnapshot } from '../agent/packedSnapshot';
 import type { ServerRecord, StreamRecord } from '../agent/protocol';
 import { assessStream, idleMs, suspectReasons } from './suspect';
 
@@ -44,10 +44,11 @@ export function writeListJson(packed: PackedSnapshot, thresholdMs: number, write
     r.serverId = strings[sid];
     r.kind = strings[kind] as StreamRecord['kind'];
     r.state = strings[state] as StreamRecord['state'];
-    r.startedAt = f[i + AT.startedAt] as number | null;
-    r.observedSince = f[i + AT.observedSince] as number;
-    r.lastReceivedAt = f[i + AT.lastReceivedAt] as number | null;
-    r.lastSentAt = f[i + AT.lastSentAt] as number | null;
+    r.startedAt = timeAt(now, f[i + AT.startedAt] as number | null);
+    r.observedSince = now - (f[i + AT.observedSince] as number);
+    r.lastReceivedAt = timeAt(now, f[i + AT.lastReceivedAt] as number | null);
+    r.lastSentAt = timeAt(now, f[i + AT.lastSentAt] as number | null);
+    const deadline = timeAt(now, f[i + AT.deadline] as number | null);
     const server = servers.get(r.serverId);
     const a = assessStream(r, server, now, thresholdMs);
     let reasons = '[]';
@@ -59,7 +60,7 @@ export function writeListJson(packed: PackedSnapshot, thresholdMs: number, write
     lines.push(
       `{"id":${JSON.stringify(f[i + AT.id])},"serverId":${quoted[sid]},"method":${quoted[f[i + AT.method] as number]},"kind":${quoted[kind]},` +
         `"peer":${quoted[f[i + AT.peer] as number]},"startedAt":${r.startedAt},"observedSince":${r.observedSince},"lastReceivedAt":${r.lastReceivedAt},` +
-        `"lastSentAt":${r.lastSentAt},"received":${f[i + AT.received]},"sent":${f[i + AT.sent]},"idleMs":${idleMs(r, now)},"deadline":${f[i + AT.deadline]},` +
+        `"lastSentAt":${r.lastSentAt},"received":${f[i + AT.received]},"sent":${f[i + AT.sent]},"idleMs":${idleMs(r, now)},"deadline":${deadline},` +
         `"state":${quoted[state]},"suspect":${a.suspect},"reasons":${reasons}}`,
     );
     const last = i + STREAM_WIDTH === f.length;
