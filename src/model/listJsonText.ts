@@ -6,8 +6,11 @@ import { AT, checkPacked, STREAM_WIDTH, timeAt, type PackedSnapshot } from '../a
 import type { ServerRecord, StreamRecord } from '../agent/protocol';
 import { assessStream, idleMs, suspectReasons } from './suspect';
 
-/** Streams per written chunk: each chunk's pieces die young, which keeps garbage collection cheap. */
-const CHUNK = 256;
+/**
+ * Characters per written chunk. Each chunk's pieces die young, which keeps garbage collection
+ * cheap, and appending to one string costs less than collecting lines to join.
+ */
+const CHUNK_CHARS = 64 * 1024;
 
 /** The document as one string (tests, small snapshots). */
 export function listJsonText(packed: PackedSnapshot, thresholdMs: number): string {
@@ -36,7 +39,7 @@ export function writeListJson(packed: PackedSnapshot, thresholdMs: number, write
   // One record, refilled per stream, for the judging functions. checkPacked vouched for every
   // value, so numbers and nulls print as they are.
   const r: StreamRecord = { id: '', serverId: '', method: '', kind: 'unary', peer: '', startedAt: null, observedSince: 0, lastReceivedAt: null, lastSentAt: null, received: 0, sent: 0, deadline: null, state: 'active' };
-  let lines: string[] = [];
+  let chunk = '';
   for (let i = 0; i < f.length; i += STREAM_WIDTH) {
     const sid = f[i + AT.serverId] as number;
     const kind = f[i + AT.kind] as number;
@@ -57,16 +60,15 @@ export function writeListJson(packed: PackedSnapshot, thresholdMs: number, write
       reasons = reasonsCache.get(key) ?? JSON.stringify(suspectReasons(r.kind, a, server, thresholdMs));
       reasonsCache.set(key, reasons);
     }
-    lines.push(
-      `{"id":${JSON.stringify(f[i + AT.id])},"serverId":${quoted[sid]},"method":${quoted[f[i + AT.method] as number]},"kind":${quoted[kind]},` +
+    chunk +=
+      `${i === 0 ? '' : ',\n    '}{"id":${JSON.stringify(f[i + AT.id])},"serverId":${quoted[sid]},"method":${quoted[f[i + AT.method] as number]},"kind":${quoted[kind]},` +
         `"peer":${quoted[f[i + AT.peer] as number]},"startedAt":${r.startedAt},"observedSince":${r.observedSince},"lastReceivedAt":${r.lastReceivedAt},` +
         `"lastSentAt":${r.lastSentAt},"received":${f[i + AT.received]},"sent":${f[i + AT.sent]},"idleMs":${idleMs(r, now)},"deadline":${deadline},` +
-        `"state":${quoted[state]},"suspect":${a.suspect},"reasons":${reasons}}`,
-    );
-    const last = i + STREAM_WIDTH === f.length;
-    if (lines.length === CHUNK || last) {
-      write(lines.join(',\n    ') + (last ? '\n  ]\n}\n' : ',\n    '));
-      lines = [];
+        `"state":${quoted[state]},"suspect":${a.suspect},"reasons":${reasons}}`;
+    if (chunk.length >= CHUNK_CHARS) {
+      write(chunk);
+      chunk = '';
     }
   }
+  write(`${chunk}\n  ]\n}\n`);
 }
