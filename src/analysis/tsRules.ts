@@ -211,7 +211,20 @@ function isTimeoutCall(callee: ts.Expression): boolean {
   return (obj === 'AbortSignal' && prop === 'timeout') || (obj === 'timers' && prop === 'setTimeout');
 }
 
+/**
+ * What a handler does depends on its own subtree only, and TypeScript's incremental parser reuses
+ * the node objects of subtrees an edit did not touch: so an open document re-walks only the
+ * handlers that changed.
+ */
+const handlerSites = new WeakMap<ts.FunctionLikeDeclaration, TsHandlerSite | null>();
+
 function analyzeHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
+  let site = handlerSites.get(fn);
+  if (site === undefined) handlerSites.set(fn, (site = walkHandler(fn)));
+  return site;
+}
+
+function walkHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
   const first = fn.parameters[0];
   if (!fn.body || !first || !ts.isIdentifier(first.name)) return null;
   const callName = first.name.text;
