@@ -65,21 +65,35 @@ export class DocumentAnalysis {
 
   private async updateGo(text: string): Promise<ReturnType<typeof analyzeGoTree>> {
     const parser = await goParser();
+    // Taken out while it changes: if anything below fails, the next update starts afresh.
     const old = this.goTree;
-    const region = old && this.text !== null ? changedRegion(this.text, text) : null;
-    if (old && this.text !== null && region) {
-      old.edit({
-        startIndex: region.start,
-        oldEndIndex: region.oldEnd,
-        newEndIndex: region.newEnd,
-        startPosition: pointAt(text, region.start),
-        oldEndPosition: pointAt(this.text, region.oldEnd),
-        newEndPosition: pointAt(text, region.newEnd),
-      });
+    const previous = this.text;
+    this.goTree = null;
+    this.text = null;
+    let tree: Tree | null = null;
+    try {
+      if (old && previous === text) {
+        tree = old;
+      } else if (old && previous !== null) {
+        const region = changedRegion(previous, text);
+        if (region) {
+          old.edit({
+            startIndex: region.start,
+            oldEndIndex: region.oldEnd,
+            newEndIndex: region.newEnd,
+            startPosition: pointAt(text, region.start),
+            oldEndPosition: pointAt(previous, region.oldEnd),
+            newEndPosition: pointAt(text, region.newEnd),
+          });
+        }
+        tree = parser.parse(text, old);
+      } else {
+        tree = parser.parse(text);
+      }
+    } finally {
+      if (old && tree !== old) old.delete();
     }
-    const tree = old && this.text === text ? old : parser.parse(text, old);
     if (!tree) throw new AnalysisError(`could not parse ${this.fileName}`);
-    if (old && tree !== old) old.delete();
     this.goTree = tree;
     this.text = text;
     return analyzeGoTree(tree);
@@ -87,9 +101,22 @@ export class DocumentAnalysis {
 
   private updateTs(text: string, language: Language): ReturnType<typeof analyzeTsSource> {
     const old = this.tsFile;
-    const region = old && this.text !== null ? changedRegion(this.text, text) : null;
-    // The old tree is given up to the update: TypeScript reuses (and moves) its nodes.
-    const sf = !old ? parseTs(this.fileName, text) : region ? updateTs(old, text, region) : old;
+    const previous = this.text;
+    let sf: ts.SourceFile;
+    if (!old || previous === null) {
+      sf = parseTs(this.fileName, text);
+    } else if (previous === text) {
+      sf = old;
+    } else {
+      const region = changedRegion(previous, text);
+      try {
+        // The old tree is given up to the update: TypeScript reuses (and moves) its nodes.
+        sf = region ? updateTs(old, text, region) : old;
+      } catch {
+        // TypeScript's incremental parser asserts its invariants; a fresh parse is always right.
+        sf = parseTs(this.fileName, text);
+      }
+    }
     this.tsFile = sf;
     this.text = text;
     return analyzeTsSource(sf, language);
