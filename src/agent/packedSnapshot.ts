@@ -57,8 +57,12 @@ const isIndex = (strings: string[], v: unknown): boolean => typeof v === 'number
 const isTime = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
 const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
+/** Snapshots already checked (they are never changed after they arrive). */
+const checked = new WeakSet<object>();
+
 /** Checks every value once, so readers can index and print without checking each again. */
 export function checkPacked(packed: PackedSnapshot): void {
+  if (typeof packed === 'object' && packed !== null && checked.has(packed)) return;
   const { strings, streams: f } = packed ?? ({} as PackedSnapshot);
   if (!Array.isArray(strings) || !Array.isArray(f) || f.length % STREAM_WIDTH !== 0 || !Array.isArray(packed.servers) || !isCount(packed.now)) {
     throw new PackedSnapshotError('The agent sent a snapshot in an unknown shape.');
@@ -80,6 +84,7 @@ export function checkPacked(packed: PackedSnapshot): void {
       isIndex(strings, f[i + AT.state]);
     if (!ok) throw new PackedSnapshotError(`The agent sent a malformed record for stream ${String(f[i + AT.id])}.`);
   }
+  checked.add(packed);
 }
 
 export function unpackSnapshot(packed: PackedSnapshot): AgentSnapshot {
