@@ -82,6 +82,28 @@ test('--pid opens the inspector of a running server with SIGUSR1 and finds its p
   }
 });
 
+test('on a terminal, attaching shows its steps on one status line, and the JSON on stdout stays clean', async () => {
+  const os = require('node:os');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const server = await startServer();
+  const client = await startClient(server.port, 'chat');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-tty-')), 'streams.json');
+  try {
+    // script(1) gives the CLI a real terminal as stderr; stdout goes to a file, as in `> streams.json`.
+    const command = `${process.execPath} ${CLI_PATH} list --inspect 127.0.0.1:${server.inspectPort} --json > ${out}`;
+    const terminal = await new Promise((resolve) => execFile('script', ['-qec', command, '/dev/null'], { timeout: 30000 }, (err, stdout) => resolve({ code: err ? err.code : 0, stdout })));
+    assert.equal(terminal.code, 0);
+    assert.match(terminal.stdout, /\r\x1b\[2KInstalling the agent…/, 'the first attach says what it is doing');
+    assert.match(terminal.stdout, /\r\x1b\[2K$/, 'and clears the line when done');
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(j.streams.length, 1);
+  } finally {
+    client.kill();
+    server.kill();
+  }
+});
+
 test('errors are one clear line and a non-zero exit', async () => {
   const closed = await cli(['list', '--inspect', '127.0.0.1:1']);
   assert.equal(closed.code, 1);

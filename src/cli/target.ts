@@ -4,6 +4,7 @@ import { parseInspectorAddress } from '../inspector/address';
 import { AgentSession } from '../inspector/agentSession';
 import { openInspectorOf } from '../inspector/nodeProcesses';
 import type { ParsedArgs } from './args';
+import { ProgressLine } from './progressLine';
 import { UsageError } from './args';
 
 export const TARGET_FLAGS = ['--inspect', '--pid'];
@@ -22,10 +23,16 @@ export async function attachFromArgs(args: ParsedArgs, subscribe: boolean): Prom
   } else {
     address = parseInspectorAddress(inspect as string);
   }
-  return AgentSession.attach({
-    address,
-    allowRemote: args.switches.has('--allow-remote'),
-    agentPath: join(__dirname, 'agent.js'),
-    subscribe,
-  });
+  const progress = new ProgressLine();
+  try {
+    return await AgentSession.attach({
+      address,
+      allowRemote: args.switches.has('--allow-remote'),
+      agentPath: join(__dirname, 'agent.js'),
+      subscribe,
+      progress: (step) => progress.step(step),
+    });
+  } finally {
+    progress.done();
+  }
 }
