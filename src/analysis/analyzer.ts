@@ -1,35 +1,21 @@
 // The one entry point: findings for a file, and the edits of one fix. Used by the CLI (lint/fix)
 // and by the VS Code diagnostics and code actions.
 import { declaresHelper, GO_HELPER_NAME, goFixEdits } from './goFixes';
+import { DocumentAnalysis } from './documentAnalysis';
 import { goParser } from './goParser';
-import { analyzeGoTree, type GoFinding } from './goRules';
+import { analyzeGoTree } from './goRules';
 import { tsFixEdits } from './tsFixes';
-import { analyzeTsSource, parseTs, type TsFinding } from './tsRules';
+import { analyzeTsSource, parseTs } from './tsRules';
 import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
 
-/** Findings without the syntax nodes behind them (safe to keep or send). */
-export function publicFinding(f: Finding): Finding {
-  return { rule: f.rule, language: f.language, range: f.range, message: f.message, fixes: f.fixes };
-}
-
-async function analyzeInternal(fileName: string, text: string): Promise<Array<GoFinding | TsFinding>> {
-  const lang = languageOf(fileName);
-  if (lang === 'go') {
-    const parser = await goParser();
-    const tree = parser.parse(text);
-    if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
-    try {
-      return analyzeGoTree(tree);
-    } finally {
-      tree.delete();
-    }
-  }
-  if (lang === 'typescript' || lang === 'javascript') return analyzeTsSource(parseTs(fileName, text), lang);
-  return [];
-}
-
+/** Findings for a file parsed from nothing: a document analysis used once. */
 export async function analyze(fileName: string, text: string): Promise<Finding[]> {
-  return (await analyzeInternal(fileName, text)).map(publicFinding);
+  const doc = new DocumentAnalysis(fileName);
+  try {
+    return await doc.update(text);
+  } finally {
+    doc.dispose();
+  }
 }
 
 /** True when a file imports gRPC at all (diagnostics stay off otherwise). */

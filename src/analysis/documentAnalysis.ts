@@ -3,11 +3,10 @@
 // edit touched and reuse the rest of the previous tree. The rules then run over the new tree.
 import type ts from 'typescript';
 import type { Tree } from 'web-tree-sitter';
-import { publicFinding } from './analyzer';
 import { goParser } from './goParser';
 import { analyzeGoTree } from './goRules';
 import { analyzeTsSource, parseTs, updateTs } from './tsRules';
-import { AnalysisError, languageOf, type Finding, type Language } from './types';
+import { AnalysisError, languageOf, publicFinding, type Finding, type Language } from './types';
 
 /** Where two texts differ: [start, oldEnd) of the old text became [start, newEnd) of the new one. */
 export interface ChangedRegion {

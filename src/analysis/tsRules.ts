@@ -1,6 +1,7 @@
 // TypeScript/JavaScript rules, on the TypeScript compiler's syntax tree: stream handlers that
 // never hear of a cancel and have no idle timeout, and servers without keepalive.
 import ts from 'typescript';
+import type { ChangedRegion } from './documentAnalysis';
 import { Spellings } from './spellings';
 import type { Finding, FixKind, Language } from './types';
 
@@ -40,7 +41,7 @@ export function parseTs(fileName: string, text: string): ts.SourceFile {
 }
 
 /** Re-parses after an edit of [start, oldEnd) into [start, newEnd), reusing the nodes it did not touch. */
-export function updateTs(sf: ts.SourceFile, text: string, edit: { start: number; oldEnd: number; newEnd: number }): ts.SourceFile {
+export function updateTs(sf: ts.SourceFile, text: string, edit: ChangedRegion): ts.SourceFile {
   return ts.updateSourceFile(sf, text, { span: { start: edit.start, length: edit.oldEnd - edit.start }, newLength: edit.newEnd - edit.start });
 }
 

@@ -26,6 +26,11 @@ export interface Finding {
 }
 
 /** Replace [start, end) of the text (UTF-16 offsets) with newText. */
+/** Findings without the syntax nodes behind them (safe to keep or send). */
+export function publicFinding(f: Finding): Finding {
+  return { rule: f.rule, language: f.language, range: f.range, message: f.message, fixes: f.fixes };
+}
+
 export interface TextEdit {
   start: number;
   end: number;
