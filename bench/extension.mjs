@@ -67,7 +67,7 @@ export async function diagnosticsBench({ edits = 20 } = {}) {
   const { go, ts } = bigFiles();
   fs.writeFileSync(path.join(ws, 'big.go'), go);
   fs.writeFileSync(path.join(ws, 'big.ts'), ts);
-  const cs = await CodeServer.start({ workspace: ws, extraArgs: ['--log', 'trace'], settings: process.env.BENCH_NO_TSSERVER ? { 'typescript.validate.enable': false, 'typescript.suggest.enabled': false, 'typescript.tsserver.experimental.enableProjectDiagnostics': false } : {} });
+  const cs = await CodeServer.start({ workspace: ws, extraArgs: ['--log', 'trace'] });
   const out = {};
   try {
     const page = await cs.openBrowser();
@@ -90,7 +90,6 @@ export async function diagnosticsBench({ edits = 20 } = {}) {
       const found = [...runs];
       const times = found.map((m) => Number(m[3]));
       const cpu = found.map((m) => Number(m[4]));
-      if (process.env.BENCH_DEBUG) console.log(name, times.join(' '), '| CPU', cpu.join(' '));
       out[name] = { firstMs: times[0], afterEditMs: median(times.slice(1)), afterEditCpuMs: median(cpu.slice(1)), analyses: times.length };
       await page.keyboard.press('Control+Z');
     }
