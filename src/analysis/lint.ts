@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { analyze, mentionsGrpc } from './analyzer';
+import { LintPool, MIN_PART_CHARS } from './lintPool';
 import { languageOf, type Finding } from './types';
 
 const SKIP_DIRS = new Set(['node_modules', 'vendor', '.git', 'dist', 'out', '.vscode-test', 'third_party']);
@@ -30,12 +31,29 @@ export function collectFiles(paths: string[]): string[] {
   return out;
 }
 
+/**
+ * Large files are cut into parts analyzed on other cores (lintPool.ts). A worker takes about as
+ * long to load the parsers as this thread takes to lint 1 MB, and competes with it for a core
+ * meanwhile: the pool pays only when there is more than that to split.
+ */
+export function worthAPool(sizes: number[]): boolean {
+  return sizes.filter((s) => s >= 2 * MIN_PART_CHARS).reduce((a, b) => a + b, 0) >= POOL_MIN_BYTES;
+}
+
+const POOL_MIN_BYTES = 1024 * 1024;
+
 export async function lintPaths(paths: string[], cwd = process.cwd()): Promise<FileFinding[]> {
-  const findings: FileFinding[] = [];
-  for (const file of collectFiles(paths)) {
-    const text = readFileSync(file, 'utf8');
-    if (!mentionsGrpc(file, text)) continue;
-    for (const f of await analyze(file, text)) findings.push({ file: relative(cwd, file) || file, ...f });
+  const files = collectFiles(paths);
+  const pool = worthAPool(files.map((f) => statSync(f).size)) ? new LintPool() : null;
+  try {
+    const findings: FileFinding[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      if (!mentionsGrpc(file, text)) continue;
+      for (const f of await (pool ? pool.lint(file, text) : analyze(file, text))) findings.push({ file: relative(cwd, file) || file, ...f });
+    }
+    return findings;
+  } finally {
+    pool?.dispose();
   }
-  return findings;
 }

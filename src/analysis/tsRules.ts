@@ -16,6 +16,17 @@ export interface GrpcImports {
   /** Where new import lines go (after the last import), -1 when there is none. */
   lastImportEnd: number;
   usesEsm: boolean;
+  /** Where each statement that imports gRPC ends. */
+  grpcStatementEnds: number[];
+}
+
+/**
+ * What the rules looked at beyond the syntax they report on: with it, the analysis of a part of a
+ * file can tell whether the rest of the file could have changed its answer (partLint.ts).
+ */
+export interface TsLookups {
+  /** Names looked up as declarations (an addService argument, a handler, server options). */
+  names: Set<string>;
 }
 
 export interface TsHandlerSite {
@@ -50,7 +61,7 @@ function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
 }
 
 export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
-  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false };
+  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false, grpcStatementEnds: [] };
   let found = false;
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st)) {
@@ -58,6 +69,7 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
       out.usesEsm = true;
       if (!ts.isStringLiteral(st.moduleSpecifier) || st.moduleSpecifier.text !== GRPC_MODULE) continue;
       found = true;
+      out.grpcStatementEnds.push(st.end);
       const clause = st.importClause;
       if (clause?.name) out.namespaces.push(clause.name.text);
       const nb = clause?.namedBindings;
@@ -68,6 +80,7 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
       const ref = st.moduleReference;
       if (ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) && ref.expression.text === GRPC_MODULE) {
         found = true;
+        out.grpcStatementEnds.push(st.end);
         out.namespaces.push(st.name.text);
       }
     } else if (ts.isVariableStatement(st)) {
@@ -75,6 +88,7 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
         if (!isRequireOfGrpc(d.initializer)) continue;
         found = true;
         out.lastImportEnd = st.end;
+        if (out.grpcStatementEnds[out.grpcStatementEnds.length - 1] !== st.end) out.grpcStatementEnds.push(st.end);
         if (ts.isIdentifier(d.name)) out.namespaces.push(d.name.text);
         else if (ts.isObjectBindingPattern(d.name)) {
           for (const el of d.name.elements) if (ts.isIdentifier(el.name)) out.named.set(el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text, el.name.text);
@@ -113,9 +127,11 @@ class Declarations {
   constructor(
     private readonly sf: ts.SourceFile,
     private readonly spellings: Spellings,
+    private readonly lookups?: TsLookups,
   ) {}
 
   get(name: string): ts.Node | undefined {
+    this.lookups?.names.add(name);
     if (this.found.has(name)) return this.found.get(name);
     let decl: ts.Node | undefined;
     walkSpelled(this.sf, this.spellings, [name], (n) => {
@@ -161,15 +177,17 @@ interface FileScan {
 }
 
 /**
- * One walk over the parts of the file that spell addService, Server or implements: addService
+ * One walk over the parts of the file that spell addService, new or implements: addService
  * calls, service classes and `new Server(...)` expressions.
  */
-function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings): FileScan {
-  const declarations = new Declarations(sf, spellings);
+function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings, lookups?: TsLookups): FileScan {
+  const declarations = new Declarations(sf, spellings, lookups);
   const implementations: ts.Node[] = [];
   const servers: ts.NewExpression[] = [];
   const serverNames = imports.named.get('Server');
-  walkSpelled(sf, spellings, ['addService', 'Server', 'implements', ...(serverNames ? [serverNames] : [])], (n) => {
+  // Every `new X.Server(...)` spells "new"; "Server" is spelled all over a gRPC file (in types such
+  // as ServerDuplexStream), and looking where it is would walk into every handler.
+  walkSpelled(sf, spellings, ['addService', 'new', 'implements'], (n) => {
     if (ts.isCallExpression(n)) {
       if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) implementations.push(n.arguments[1]);
     } else if (ts.isNewExpression(n)) {
@@ -189,16 +207,20 @@ function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings)
   return { handlers: [...handlers], servers, declarations };
 }
 
-function isEventCall(n: ts.Node, target: string, events: string[]): n is ts.CallExpression {
+const LISTEN_METHODS: ReadonlySet<string> = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+const DATA_EVENTS: ReadonlySet<string> = new Set(['data']);
+const END_EVENTS: ReadonlySet<string> = new Set(['cancelled', 'error', 'close']);
+
+function isEventCall(n: ts.Node, target: string, events: ReadonlySet<string>): n is ts.CallExpression {
   return (
     ts.isCallExpression(n) &&
     ts.isPropertyAccessExpression(n.expression) &&
     ts.isIdentifier(n.expression.expression) &&
     n.expression.expression.text === target &&
-    ['on', 'once', 'addListener', 'prependListener', 'prependOnceListener'].includes(n.expression.name.text) &&
+    LISTEN_METHODS.has(n.expression.name.text) &&
     n.arguments.length >= 1 &&
     ts.isStringLiteralLike(n.arguments[0]) &&
-    events.includes(n.arguments[0].text)
+    events.has(n.arguments[0].text)
   );
 }
 
@@ -238,8 +260,8 @@ function walkHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
   walk(fn.body, (n) => {
     switch (n.kind) {
       case ts.SyntaxKind.CallExpression:
-        if (!read && isEventCall(n, callName, ['data'])) read = { type: 'on-data', node: n as ts.CallExpression };
-        if (isEventCall(n, callName, ['cancelled', 'error', 'close'])) handlesEnd = true;
+        if (!read && isEventCall(n, callName, DATA_EVENTS)) read = { type: 'on-data', node: n as ts.CallExpression };
+        if (isEventCall(n, callName, END_EVENTS)) handlesEnd = true;
         if (isTimeoutCall((n as ts.CallExpression).expression)) hasTimeout = true;
         break;
       case ts.SyntaxKind.ForOfStatement: {
@@ -268,12 +290,15 @@ function rangeOf(sf: ts.SourceFile, start: number, end: number): Finding['range'
   return { start: { line: s.line, column: s.character }, end: { line: e.line, column: e.character } };
 }
 
-export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFinding[] {
-  const imports = grpcImports(sf);
+export function analyzeTsSource(sf: ts.SourceFile, language: Language, lookups?: TsLookups): TsFinding[] {
+  return analyzeTsImports(sf, language, grpcImports(sf), lookups);
+}
+
+export function analyzeTsImports(sf: ts.SourceFile, language: Language, imports: GrpcImports | null, lookups?: TsLookups): TsFinding[] {
   if (!imports) return [];
   const findings: TsFinding[] = [];
   const spellings = new Spellings(sf.text);
-  const scanned = scanFile(sf, imports, spellings);
+  const scanned = scanFile(sf, imports, spellings, lookups);
   for (const fn of scanned.handlers) {
     const site = analyzeHandler(fn);
     if (!site) continue;
