@@ -94,6 +94,8 @@ export interface LintPoolOptions {
 export class LintPool {
   private readonly workers: PartWorker[] = [];
   private readonly minPartChars: number;
+  /** Files analyzed in parts, and whole (too small, workers not loaded, or parts not accepted). */
+  readonly counts = { parts: 0, whole: 0 };
 
   constructor(options: LintPoolOptions = {}) {
     const count = options.workers ?? Math.min(3, availableParallelism() - 1);
@@ -118,11 +120,17 @@ export class LintPool {
     // Waiting for workers still loading would take longer than analyzing the whole file here.
     const ready = this.workers.filter((w) => w.ready);
     const parts = language && ready.length > 0 ? splitPlan(language, text, ready.length + 1, this.minPartChars) : null;
-    if (!parts) return analyze(fileName, text);
-    const remote = parts.slice(1).map((p, i) => ready[i].analyze(fileName, text, p));
-    const results = [await analyzePart(fileName, text, parts[0]), ...(await Promise.all(remote))];
-    if (results.some((r) => r === null)) return analyze(fileName, text);
-    return mergeParts(fileName, text, parts, results as PartResult[]) ?? analyze(fileName, text);
+    if (parts) {
+      const remote = parts.slice(1).map((p, i) => ready[i].analyze(fileName, text, p));
+      const results = [await analyzePart(fileName, text, parts[0]), ...(await Promise.all(remote))];
+      const merged = results.every((r) => r !== null) ? mergeParts(fileName, text, parts, results as PartResult[]) : null;
+      if (merged) {
+        this.counts.parts++;
+        return merged;
+      }
+    }
+    this.counts.whole++;
+    return analyze(fileName, text);
   }
 
   dispose(): void {

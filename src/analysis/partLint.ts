@@ -7,7 +7,7 @@
 import { goParser } from './goParser';
 import { goTreeFindings } from './goRules';
 import { Spellings } from './spellings';
-import { partSees, partText, type FilePart } from './splitPlan';
+import { lineBreaks, partSees, partText, type FilePart } from './splitPlan';
 import { analyzeTsImports, grpcImports, parseTs, type TsLookups } from './tsRules';
 import { languageOf, publicFinding, type Finding } from './types';
 
@@ -67,15 +67,19 @@ export function mergeParts(fileName: string, text: string, parts: FilePart[], re
     }
   }
   const keepalive = languageOf(fileName) === 'go' && results.some((r) => r.keepalive);
-  const seen = new Set<string>();
+  // Every part sees the support: what is found there may be found by several parts (a handler
+  // declared there, registered in one part or in many), and is kept once.
+  const supportLines = lineBreaks(languageOf(fileName) ?? 'typescript', text, 0, support);
+  const inSupport = new Set<string>();
   const out: Finding[] = [];
   for (const r of results) {
     for (const f of r.findings) {
       if (keepalive && f.rule === 'server-without-keepalive') continue;
-      // What the support declares is seen by every part.
-      const key = `${f.rule} ${f.range.start.line}:${f.range.start.column}-${f.range.end.line}:${f.range.end.column}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (f.range.start.line < supportLines) {
+        const key = `${f.rule} ${f.range.start.line}:${f.range.start.column}`;
+        if (inSupport.has(key)) continue;
+        inSupport.add(key);
+      }
       out.push(f);
     }
   }

@@ -68,9 +68,18 @@ export function splitPlan(language: Language, text: string, parts: number, minCh
     cuts.push(best);
     previous = best;
   }
-  if (cuts.length === 0) return null;
+  return cuts.length === 0 ? null : partsAt(text, support, cuts);
+}
+
+/** The parts of a file cut at `cuts` (increasing offsets after the support). */
+export function partsAt(text: string, support: number, cuts: number[]): FilePart[] {
   const bounds = [0, ...cuts, text.length];
   return cuts.concat(text.length).map((end, i) => ({ support, start: bounds[i], end }));
+}
+
+/** Where the support of a file ends (see FilePart), or -1 when a TS/JS file never names @grpc/grpc-js. */
+export function supportOf(language: Language, text: string): number {
+  return supportEnd(language, text, language === 'go' ? GO_STARTS : TS_STARTS);
 }
 
 /**
