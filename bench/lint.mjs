@@ -2,8 +2,9 @@
 // CLI, and a file just opened), and after a one-line edit (an open document in VS Code, which
 // keeps its syntax tree and re-parses incrementally).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fmt, median, require, ROOT } from './lib.mjs';
+import { fmt, median, require, ROOT, run } from './lib.mjs';
 
 const analysis = require('../dist/analysis.js');
 
@@ -68,6 +69,42 @@ export async function lintBench({ lines = 10000, runs = 20 } = {}) {
   }
   pool.dispose();
   return out;
+}
+
+/**
+ * Whole lint runs over trees of large files, each in a fresh process (cold: loading the parsers,
+ * V8 optimizing them), with and without worker threads: where the pool starts to pay.
+ */
+export async function lintRunBench({ sizes = [16, 64] } = {}) {
+  const { go, ts } = bigFiles();
+  const out = [];
+  for (const files of sizes) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-lint-'));
+    try {
+      for (let i = 0; i < files / 2; i++) {
+        fs.writeFileSync(path.join(dir, `big${i}.go`), go);
+        fs.writeFileSync(path.join(dir, `big${i}.ts`), ts);
+      }
+      const row = { files, mb: (files / 2) * (go.length + ts.length) / 1e6 };
+      for (const workers of [false, true]) {
+        const script = `const a = require(${JSON.stringify(path.join(ROOT, 'dist', 'analysis.js'))}); const t = performance.now(); a.lintPaths([${JSON.stringify(dir)}], ${JSON.stringify(dir)}, { workers: ${workers} }).then((f) => console.log(JSON.stringify({ ms: performance.now() - t, findings: f.length })));`;
+        const { stdout, err } = await run(process.execPath, ['-e', script]);
+        if (err) throw err;
+        row[workers ? 'workers' : 'oneThread'] = JSON.parse(stdout);
+      }
+      out.push(row);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+export function printLintRuns(rows) {
+  console.log('lint runs over trees of 10,000-line files, each run a fresh process (cold)');
+  for (const r of rows) {
+    console.log(`  ${r.files} files (${fmt(r.mb)} MB): one thread ${fmt(r.oneThread.ms)} ms, with worker threads ${fmt(r.workers.ms)} ms (ratio ${fmt(r.workers.ms / r.oneThread.ms)}); ${r.workers.findings} findings either way`);
+  }
 }
 
 export function printLint(r) {

@@ -142,7 +142,7 @@ test('a pool of worker threads lints large files in parts with the whole file\'s
     ['big.go', bigFile(go, go.indexOf('type ingest'), 4000)],
     ['big.ts', bigFile(ts, ts.indexOf('export function'), 4000)],
   ];
-  const pool = new LintPool({ workers: 1, minPartChars: 16 * 1024 });
+  const pool = new LintPool({ workers: 2, minPartChars: 16 * 1024 });
   try {
     await pool.whenReady();
     assert.equal(pool.threads, 2);
@@ -168,7 +168,7 @@ test('the CLI\'s analysis bundle (dist/analysis.js) runs its own worker threads'
   const bundle = require(path.join(__dirname, '..', 'dist', 'analysis.js'));
   const ts = fs.readFileSync(path.join(DIR, 'ts', 'arrow_handlers.ts'), 'utf8');
   const big = bigFile(ts, ts.indexOf('export function'), 3000);
-  const pool = new bundle.LintPool({ workers: 1, minPartChars: 16 * 1024 });
+  const pool = new bundle.LintPool({ workers: 2, minPartChars: 16 * 1024 });
   try {
     await pool.whenReady();
     assert.deepEqual(await pool.lint('big.ts', big), await analyze('big.ts', big));
@@ -178,8 +178,8 @@ test('the CLI\'s analysis bundle (dist/analysis.js) runs its own worker threads'
   }
 });
 
-test('grpc-streams lint starts worker threads only when there is more than 1 MB of large files to split', () => {
-  assert.equal(worthAPool([400_000, 400_000, 10_000]), false);
-  assert.equal(worthAPool([400_000, 400_000, 400_000]), true);
-  assert.equal(worthAPool(Array(200).fill(60_000)), false);
+test('grpc-streams lint starts worker threads only when there is more than 16 MB of large files to split', () => {
+  assert.equal(worthAPool(Array(40).fill(400_000)), false);
+  assert.equal(worthAPool(Array(45).fill(400_000)), true);
+  assert.equal(worthAPool(Array(1000).fill(60_000)), false);
 });

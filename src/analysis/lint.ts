@@ -32,19 +32,25 @@ export function collectFiles(paths: string[]): string[] {
 }
 
 /**
- * Large files are cut into parts analyzed on other cores (lintPool.ts). A worker takes about as
- * long to load the parsers as this thread takes to lint 1 MB, and competes with it for a core
- * meanwhile: the pool pays only when there is more than that to split.
+ * Large files are cut into parts analyzed on worker threads (lintPool.ts): once warm, a
+ * 10,000-line file takes about half as long. But workers start cold: loading the parsers takes
+ * them about 0.4 s, and their first parts run several times slower until V8 has optimized the
+ * parsers. Measured here (README), the pool loses below about 10 MB of large files and wins above.
  */
 export function worthAPool(sizes: number[]): boolean {
   return sizes.filter((s) => s >= 2 * MIN_PART_CHARS).reduce((a, b) => a + b, 0) >= POOL_MIN_BYTES;
 }
 
-const POOL_MIN_BYTES = 1024 * 1024;
+const POOL_MIN_BYTES = 16 * 1024 * 1024;
 
-export async function lintPaths(paths: string[], cwd = process.cwd()): Promise<FileFinding[]> {
+export interface LintOptions {
+  /** Cut large files into parts on worker threads: by default when worthAPool says so. */
+  workers?: boolean;
+}
+
+export async function lintPaths(paths: string[], cwd = process.cwd(), options: LintOptions = {}): Promise<FileFinding[]> {
   const files = collectFiles(paths);
-  const pool = worthAPool(files.map((f) => statSync(f).size)) ? new LintPool() : null;
+  const pool = (options.workers ?? worthAPool(files.map((f) => statSync(f).size))) ? new LintPool() : null;
   try {
     const findings: FileFinding[] = [];
     for (const file of files) {
