@@ -1,11 +1,11 @@
 // npm run bench: every performance target of the issues, measured once and printed as ratios and
 // times. Machines here are shared and noisy: these are records for the README, not assertions.
-//   node bench/run.mjs [agent|streams|memory|lint|lint-runs|dashboard|extension|diagnostics ...] [--quick] [--json]
+//   node bench/run.mjs [agent|streams|memory|lint|dashboard|extension|diagnostics ...] [--quick] [--json]
 import { agentOverhead, printAgentOverhead } from './agentOverhead.mjs';
 import { dashboardBench, printDashboard } from './dashboard.mjs';
 import { diagnosticsBench, extensionBench, printDiagnostics, printExtension } from './extension.mjs';
 import { killAll } from './lib.mjs';
-import { lintBench, lintRunBench, printLint, printLintRuns } from './lint.mjs';
+import { lintBench, printLint } from './lint.mjs';
 import { manyStreams, memoryFlat, printManyStreams, printMemoryFlat } from './manyStreams.mjs';
 
 const args = process.argv.slice(2);
@@ -18,7 +18,6 @@ try {
   if (all || wanted.includes('streams')) printManyStreams((results.streams = await manyStreams()));
   if (all || wanted.includes('memory')) printMemoryFlat((results.memory = await memoryFlat()));
   if (all || wanted.includes('lint')) printLint((results.lint = await lintBench()));
-  if (all || wanted.includes('lint-runs')) printLintRuns((results.lintRuns = await lintRunBench()));
   if (all || wanted.includes('dashboard')) printDashboard((results.dashboard = await dashboardBench()));
   if (all || wanted.includes('extension')) printExtension((results.extension = await extensionBench()));
   if (all || wanted.includes('diagnostics')) printDiagnostics((results.diagnostics = await diagnosticsBench()));

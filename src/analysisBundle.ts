@@ -3,7 +3,6 @@
 export { analyze, fixEdits, fixText, goHelperDeclaredIn, mentionsGrpc } from './analysis/analyzer';
 export { DocumentAnalysis } from './analysis/documentAnalysis';
 export { lintPaths } from './analysis/lint';
-export { LintPool } from './analysis/lintPool';
 export { runFix, runLint } from './cli/lintCommands';
 
 export type AnalysisBundle = typeof import('./analysisBundle');

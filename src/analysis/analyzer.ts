@@ -3,18 +3,42 @@
 import { declaresHelper, GO_HELPER_NAME, goFixEdits } from './goFixes';
 import { DocumentAnalysis } from './documentAnalysis';
 import { goParser } from './goParser';
+import { goLintSpans, toRanges } from './goRegions';
 import { analyzeGoTree } from './goRules';
 import { tsFixEdits } from './tsFixes';
 import { analyzeTsSource, parseTs } from './tsRules';
-import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
+import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, publicFinding, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
 
-/** Findings for a file parsed from nothing: a document analysis used once. */
+/** Findings for a file parsed from nothing (`grpc-streams lint`). */
 export async function analyze(fileName: string, text: string): Promise<Finding[]> {
+  if (languageOf(fileName) === 'go') return lintGo(fileName, text);
   const doc = new DocumentAnalysis(fileName);
   try {
     return await doc.update(text);
   } finally {
     doc.dispose();
+  }
+}
+
+/**
+ * A Go file's findings from the declarations that can hold one (goRegions.ts); the whole file when
+ * that is most of it, or when what was parsed has a syntax error (a cut in the wrong place, or a
+ * broken file: then the whole file decides).
+ */
+export async function lintGo(fileName: string, text: string, worthSkipping?: number): Promise<Finding[]> {
+  const parser = await goParser();
+  const spans = goLintSpans(text, worthSkipping);
+  let tree = spans ? parser.parse(text, null, { includedRanges: toRanges(text, spans) }) : null;
+  if (tree?.rootNode.hasError) {
+    tree.delete();
+    tree = null;
+  }
+  tree ??= parser.parse(text);
+  if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
+  try {
+    return analyzeGoTree(tree).map(publicFinding);
+  } finally {
+    tree.delete();
   }
 }
 

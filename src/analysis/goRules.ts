@@ -113,23 +113,13 @@ function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ 
 }
 
 export function analyzeGoTree(tree: Tree): GoFinding[] {
-  const { findings, keepalive } = goTreeFindings(tree);
-  return keepalive ? findings.filter((f) => f.rule !== 'server-without-keepalive') : findings;
-}
-
-/**
- * The findings of a tree, with every grpc.NewServer(...) call reported, and whether the tree calls
- * grpc.KeepaliveParams: one call anywhere in the file configures keepalive, so it decides for all
- * servers (for a part of a file, over all parts: partLint.ts).
- */
-export function goTreeFindings(tree: Tree): { findings: GoFinding[]; keepalive: boolean } {
   const root = tree.rootNode;
   const specs = importSpecs(root);
-  if (!importsAny(specs, 'google.golang.org/grpc')) return { findings: [], keepalive: false };
+  if (!importsAny(specs, 'google.golang.org/grpc')) return [];
   return findGo(new Spellings(root.text), new TokenLocator(root), specs);
 }
 
-function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): { findings: GoFinding[]; keepalive: boolean } {
+function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): GoFinding[] {
   const findings: GoFinding[] = [];
   const ioName = importName(specs, 'io');
   const params = new Map<number, Array<{ name: string; type: string }>>();
@@ -194,8 +184,8 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): { fin
 
   // server-without-keepalive
   const grpcName = importName(specs, 'google.golang.org/grpc');
-  const keepalive = spelled.of('KeepaliveParams').some((o) => locator.selectorAt(o, 'KeepaliveParams', false)?.selector.childForFieldName('operand')?.type === 'identifier');
-  if (grpcName) {
+  const hasKeepalive = spelled.of('KeepaliveParams').some((o) => locator.selectorAt(o, 'KeepaliveParams', false)?.selector.childForFieldName('operand')?.type === 'identifier');
+  if (grpcName && !hasKeepalive) {
     for (const o of spelled.of('NewServer')) {
       const call = locator.selectorAt(o, 'NewServer', true);
       if (!call?.call || call.selector.childForFieldName('operand')?.text !== grpcName) continue;
@@ -209,5 +199,5 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): { fin
       });
     }
   }
-  return { findings: findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column), keepalive };
+  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
 }

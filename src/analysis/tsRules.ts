@@ -16,17 +16,6 @@ export interface GrpcImports {
   /** Where new import lines go (after the last import), -1 when there is none. */
   lastImportEnd: number;
   usesEsm: boolean;
-  /** Where each statement that imports gRPC ends. */
-  grpcStatementEnds: number[];
-}
-
-/**
- * What the rules looked at beyond the syntax they report on: with it, the analysis of a part of a
- * file can tell whether the rest of the file could have changed its answer (partLint.ts).
- */
-export interface TsLookups {
-  /** Names looked up as declarations (an addService argument, a handler, server options). */
-  names: Set<string>;
 }
 
 export interface TsHandlerSite {
@@ -61,7 +50,7 @@ function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
 }
 
 export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
-  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false, grpcStatementEnds: [] };
+  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false };
   let found = false;
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st)) {
@@ -69,7 +58,6 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
       out.usesEsm = true;
       if (!ts.isStringLiteral(st.moduleSpecifier) || st.moduleSpecifier.text !== GRPC_MODULE) continue;
       found = true;
-      out.grpcStatementEnds.push(st.end);
       const clause = st.importClause;
       if (clause?.name) out.namespaces.push(clause.name.text);
       const nb = clause?.namedBindings;
@@ -80,7 +68,6 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
       const ref = st.moduleReference;
       if (ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) && ref.expression.text === GRPC_MODULE) {
         found = true;
-        out.grpcStatementEnds.push(st.end);
         out.namespaces.push(st.name.text);
       }
     } else if (ts.isVariableStatement(st)) {
@@ -88,7 +75,6 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
         if (!isRequireOfGrpc(d.initializer)) continue;
         found = true;
         out.lastImportEnd = st.end;
-        if (out.grpcStatementEnds[out.grpcStatementEnds.length - 1] !== st.end) out.grpcStatementEnds.push(st.end);
         if (ts.isIdentifier(d.name)) out.namespaces.push(d.name.text);
         else if (ts.isObjectBindingPattern(d.name)) {
           for (const el of d.name.elements) if (ts.isIdentifier(el.name)) out.named.set(el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text, el.name.text);
@@ -127,11 +113,9 @@ class Declarations {
   constructor(
     private readonly sf: ts.SourceFile,
     private readonly spellings: Spellings,
-    private readonly lookups?: TsLookups,
   ) {}
 
   get(name: string): ts.Node | undefined {
-    this.lookups?.names.add(name);
     if (this.found.has(name)) return this.found.get(name);
     let decl: ts.Node | undefined;
     walkSpelled(this.sf, this.spellings, [name], (n) => {
@@ -180,8 +164,8 @@ interface FileScan {
  * One walk over the parts of the file that spell addService, new or implements: addService
  * calls, service classes and `new Server(...)` expressions.
  */
-function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings, lookups?: TsLookups): FileScan {
-  const declarations = new Declarations(sf, spellings, lookups);
+function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings): FileScan {
+  const declarations = new Declarations(sf, spellings);
   const implementations: ts.Node[] = [];
   const servers: ts.NewExpression[] = [];
   const serverNames = imports.named.get('Server');
@@ -290,15 +274,12 @@ function rangeOf(sf: ts.SourceFile, start: number, end: number): Finding['range'
   return { start: { line: s.line, column: s.character }, end: { line: e.line, column: e.character } };
 }
 
-export function analyzeTsSource(sf: ts.SourceFile, language: Language, lookups?: TsLookups): TsFinding[] {
-  return analyzeTsImports(sf, language, grpcImports(sf), lookups);
-}
-
-export function analyzeTsImports(sf: ts.SourceFile, language: Language, imports: GrpcImports | null, lookups?: TsLookups): TsFinding[] {
+export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFinding[] {
+  const imports = grpcImports(sf);
   if (!imports) return [];
   const findings: TsFinding[] = [];
   const spellings = new Spellings(sf.text);
-  const scanned = scanFile(sf, imports, spellings, lookups);
+  const scanned = scanFile(sf, imports, spellings);
   for (const fn of scanned.handlers) {
     const site = analyzeHandler(fn);
     if (!site) continue;
