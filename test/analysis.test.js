@@ -99,6 +99,21 @@ test('a malformed file is an error, not a crash, and changes nothing', async () 
   await assert.rejects(fixText('a.ts', ts, { line: 1 }, 'async-receive'), /async-receive fix does not apply there \(it offers: keepalive\)/);
 });
 
+test('a Go file that starts with blank lines or a byte-order mark gets its findings and fixes', async () => {
+  const { DocumentAnalysis } = lib('analysis/documentAnalysis.js');
+  const body = 'package x\n\nimport "google.golang.org/grpc"\n\nfunc Serve() { grpc.NewServer() }\n';
+  for (const prefix of ['\n\n', '\uFEFF', '  \n']) {
+    const text = prefix + body;
+    const line = text.split('\n').findIndex((l) => l.includes('NewServer'));
+    const findings = await analyze('x.go', text);
+    assert.deepEqual(findings.map((f) => [f.rule, f.range.start.line, f.range.start.column]), [['server-without-keepalive', line, 15]], JSON.stringify(prefix));
+    const doc = new DocumentAnalysis('x.go');
+    assert.deepEqual(await doc.update(text), findings);
+    doc.dispose();
+    assert.deepEqual(await analyze('x.go', await fixText('x.go', text, { line }, 'keepalive')), []);
+  }
+});
+
 test('an open document re-parsed after each edit finds exactly what a fresh analysis finds', async () => {
   const { DocumentAnalysis, changedRegion } = lib('analysis/documentAnalysis.js');
   const fresh = async (file, text) => {

@@ -36,7 +36,7 @@ export async function lintGo(fileName: string, text: string, worthSkipping?: num
   tree ??= parser.parse(text);
   if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
   try {
-    return analyzeGoTree(tree).map(publicFinding);
+    return analyzeGoTree(tree, text).map(publicFinding);
   } finally {
     tree.delete();
   }
@@ -62,7 +62,7 @@ export async function fixEdits(fileName: string, text: string, where: { line: nu
     const tree = parser.parse(text);
     if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
     try {
-      const f = pick(analyzeGoTree(tree), where, kind, fileName);
+      const f = pick(analyzeGoTree(tree, text), where, kind, fileName);
       return goFixEdits(text, tree, f, kind, options);
     } finally {
       tree.delete();

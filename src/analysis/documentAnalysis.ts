@@ -95,7 +95,7 @@ export class DocumentAnalysis {
     if (!tree) throw new AnalysisError(`could not parse ${this.fileName}`);
     this.goTree = tree;
     this.text = text;
-    return analyzeGoTree(tree);
+    return analyzeGoTree(tree, text);
   }
 
   private updateTs(text: string, language: Language): ReturnType<typeof analyzeTsSource> {

@@ -112,11 +112,15 @@ function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ 
   return null;
 }
 
-export function analyzeGoTree(tree: Tree): GoFinding[] {
+/**
+ * The findings of a tree parsed from `text`. Spellings are looked up in the text itself: the
+ * root node starts at the first token, after any blank lines or byte-order mark.
+ */
+export function analyzeGoTree(tree: Tree, text: string): GoFinding[] {
   const root = tree.rootNode;
   const specs = importSpecs(root);
   if (!importsAny(specs, 'google.golang.org/grpc')) return [];
-  return findGo(new Spellings(root.text), new TokenLocator(root), specs);
+  return findGo(new Spellings(text), new TokenLocator(root), specs);
 }
 
 function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): GoFinding[] {
