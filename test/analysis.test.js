@@ -114,6 +114,27 @@ test('a Go file that starts with blank lines or a byte-order mark gets its findi
   }
 });
 
+test('a file with \\r\\n line endings gets the same findings, and fixes that keep its line endings', async () => {
+  let fixes = 0;
+  for (const lang of ['go', 'ts']) {
+    for (const file of fixturesOf(lang)) {
+      const text = fs.readFileSync(path.join(DIR, lang, file), 'utf8');
+      const crlf = text.replace(/\n/g, '\r\n');
+      const findings = await analyze(file, crlf);
+      assert.deepEqual(findings, await analyze(file, text), file);
+      for (const f of findings) {
+        for (const kind of f.fixes) {
+          const fixed = await fixText(file, crlf, { line: f.range.start.line, rule: f.rule }, kind);
+          assert.ok(!/[^\r]\n/.test(fixed), `${file} ${kind}: a line ends in \\n alone`);
+          assert.equal(fixed.replace(/\r\n/g, '\n'), await fixText(file, text, { line: f.range.start.line, rule: f.rule }, kind), `${file} ${kind}`);
+          fixes++;
+        }
+      }
+    }
+  }
+  assert.ok(fixes >= 40, `${fixes} fixes`);
+});
+
 test('an open document re-parsed after each edit finds exactly what a fresh analysis finds', async () => {
   const { DocumentAnalysis, changedRegion } = lib('analysis/documentAnalysis.js');
   const fresh = async (file, text) => {

@@ -5,6 +5,7 @@ import { DocumentAnalysis } from './documentAnalysis';
 import { goParser } from './goParser';
 import { goLintSpans, toRanges } from './goRegions';
 import { analyzeGoTree } from './goRules';
+import { withLineEndingsOf } from './textLines';
 import { tsFixEdits } from './tsFixes';
 import { analyzeTsSource, parseTs } from './tsRules';
 import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, publicFinding, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
@@ -52,7 +53,7 @@ export function mentionsGrpc(fileName: string, text: string): boolean {
 
 /**
  * The edits of one fix for the finding of `rule` that starts on `line` (0-based). The file is
- * parsed afresh, so the edits always match the text given.
+ * parsed afresh, so the edits always match the text given; new lines end as the file's do.
  */
 export async function fixEdits(fileName: string, text: string, where: { line: number; rule?: string }, kind: FixKind, options: FixOptions = DEFAULT_FIX_OPTIONS): Promise<TextEdit[]> {
   const lang = languageOf(fileName);
@@ -63,14 +64,14 @@ export async function fixEdits(fileName: string, text: string, where: { line: nu
     if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
     try {
       const f = pick(analyzeGoTree(tree, text), where, kind, fileName);
-      return goFixEdits(text, tree, f, kind, options);
+      return withLineEndingsOf(text, goFixEdits(text, tree, f, kind, options));
     } finally {
       tree.delete();
     }
   }
   const sf = parseTs(fileName, text);
   const f = pick(analyzeTsSource(sf, lang), where, kind, fileName);
-  return tsFixEdits(sf, f, kind, options);
+  return withLineEndingsOf(text, tsFixEdits(sf, f, kind, options));
 }
 
 function pick<F extends Finding>(findings: F[], where: { line: number; rule?: string }, kind: FixKind, fileName: string): F {
