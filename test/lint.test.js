@@ -42,9 +42,30 @@ test('lint --json lists findings with 1-based positions and exits 1; a clean tre
   const clean = await cli(['lint', path.join('test', 'fixtures', 'analysis', 'go', 'watches_ctx.go')]);
   assert.equal(clean.code, 0);
   assert.match(clean.stderr, /No findings/);
+  // 2, not 1: the lint could not run.
   const missing = await cli(['lint', 'no/such/dir']);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /no such file or directory/);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr, 'grpc-streams lint: no/such/dir: no such file or directory\n');
+});
+
+test('lint walks a tree with a link back up it and a broken link: each directory once, the broken link skipped', async () => {
+  const dir = path.join(TMP, 'links');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, 'svc'), { recursive: true });
+  fs.copyFileSync(path.join(FIX, 'go', 'eof_basic.go'), path.join(dir, 'svc', 'eof_basic.go'));
+  fs.symlinkSync('..', path.join(dir, 'svc', 'up'));
+  fs.symlinkSync('gone.go', path.join(dir, 'svc', 'broken.go'));
+  const r = await cli(['lint', dir, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(
+    JSON.parse(r.stdout).map((f) => `${path.basename(f.file)}:${f.line}`),
+    ['eof_basic.go:17'],
+  );
+  // A path given on the command line must exist, link or not.
+  const broken = await cli(['lint', path.join(dir, 'svc', 'broken.go')]);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /broken\.go: no such file or directory/);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('fix prints the fixed file, --write writes it, and the file then lints clean', async () => {

@@ -1,5 +1,5 @@
 // `grpc-streams lint`: walks paths, analyzes every Go/TS/JS file that imports gRPC.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { analyze, mentionsGrpc } from './analyzer';
 import { languageOf, type Finding } from './types';
@@ -10,18 +10,41 @@ export interface FileFinding extends Finding {
   file: string;
 }
 
+/** Why a path cannot be read, in words. */
+function unreadable(p: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new Error(code === 'ENOENT' ? `${p}: no such file or directory` : code === 'EACCES' ? `${p}: permission denied` : `${p}: cannot be read (${code ?? String(e)})`);
+}
+
+/**
+ * The Go/TS/JS files under `paths`, in a stable order. Paths given are read or are an error; what
+ * the walk finds is skipped when it cannot be read (a broken link), and each directory is walked
+ * once (a link back up the tree would never end).
+ */
 export function collectFiles(paths: string[]): string[] {
   const out: string[] = [];
+  const walked = new Set<string>();
   const visit = (p: string, explicit: boolean): void => {
     let st;
     try {
       st = statSync(p);
-    } catch {
-      throw new Error(`${p}: no such file or directory`);
+    } catch (e) {
+      if (explicit) throw unreadable(p, e);
+      return;
     }
     if (st.isDirectory()) {
       if (!explicit && SKIP_DIRS.has(p.split(/[\\/]/).pop() ?? '')) return;
-      for (const e of readdirSync(p).sort()) visit(join(p, e), false);
+      let entries: string[];
+      try {
+        const real = realpathSync(p);
+        if (walked.has(real)) return;
+        walked.add(real);
+        entries = readdirSync(p).sort();
+      } catch (e) {
+        if (explicit) throw unreadable(p, e);
+        return;
+      }
+      for (const e of entries) visit(join(p, e), false);
     } else if (languageOf(p) && (explicit || !/\.d\.[mc]?ts$/.test(p))) {
       out.push(p);
     }
@@ -33,7 +56,12 @@ export function collectFiles(paths: string[]): string[] {
 export async function lintPaths(paths: string[], cwd = process.cwd()): Promise<FileFinding[]> {
   const findings: FileFinding[] = [];
   for (const file of collectFiles(paths)) {
-    const text = readFileSync(file, 'utf8');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw unreadable(file, e);
+    }
     if (!mentionsGrpc(file, text)) continue;
     for (const f of await analyze(file, text)) findings.push({ file: relative(cwd, file) || file, ...f });
   }

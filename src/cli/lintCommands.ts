@@ -10,7 +10,8 @@ import { parseArgs, UsageError } from './args';
 export const LINT_HELP = `Usage: grpc-streams lint [paths...] [--json]
 
 Finds gRPC receive loops that wait forever when a client vanishes, and servers without
-keepalive, in Go, TypeScript and JavaScript files (default path: .). Exits 1 when it finds any.
+keepalive, in Go, TypeScript and JavaScript files (default path: .). Exits 1 when it finds any,
+2 when it cannot lint (a path that does not exist or cannot be read).
   --json    print [{ "file", "line", "column", "rule", "message", "fixes" }] (1-based)`;
 
 export const FIX_HELP = `Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive [--write]
@@ -27,7 +28,14 @@ export async function runLint(argv: string[]): Promise<number> {
     process.stdout.write(LINT_HELP + '\n');
     return 0;
   }
-  const findings = await lintPaths(args.positionals.length > 0 ? args.positionals : ['.']);
+  let findings;
+  try {
+    findings = await lintPaths(args.positionals.length > 0 ? args.positionals : ['.']);
+  } catch (e) {
+    // 2, not 1: a CI step must tell "the code has findings" from "the lint could not run".
+    process.stderr.write(`grpc-streams lint: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
   if (args.switches.has('--json')) {
     const out = findings.map((f) => ({ file: f.file, line: f.range.start.line + 1, column: f.range.start.column + 1, rule: f.rule, message: f.message, fixes: f.fixes }));
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
