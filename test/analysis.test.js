@@ -135,6 +135,30 @@ test('a file with \\r\\n line endings gets the same findings, and fixes that kee
   assert.ok(fixes >= 40, `${fixes} fixes`);
 });
 
+test('the changed region of two texts is found in blocks exactly as character by character', () => {
+  const { changedRegion } = lib('analysis/documentAnalysis.js');
+  const byChar = (a, b) => {
+    if (a === b) return null;
+    let start = 0;
+    while (start < Math.min(a.length, b.length) && a[start] === b[start]) start++;
+    let [oldEnd, newEnd] = [a.length, b.length];
+    while (oldEnd > start && newEnd > start && a[oldEnd - 1] === b[newEnd - 1]) [oldEnd, newEnd] = [oldEnd - 1, newEnd - 1];
+    const low = b.charCodeAt(start);
+    if (start > 0 && low >= 0xdc00 && low <= 0xdfff) start--;
+    return { start, oldEnd, newEnd };
+  };
+  const source = fs.readFileSync(path.join(DIR, 'go', 'eof_basic.go'), 'utf8').repeat(40);
+  let seed = 5;
+  const random = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (let i = 0; i < 2000; i++) {
+    // Repetitive texts, so that a block can match where the change is.
+    const base = i % 2 ? source.slice(0, random(source.length)) : 'ab😀c'.repeat(random(900));
+    const at = random(base.length + 1);
+    const changed = base.slice(0, at) + ['', 'x', '\n', '😀', 'ab😀c'][random(5)] + base.slice(at + random(40));
+    assert.deepEqual(changedRegion(base, changed), byChar(base, changed), `case ${i}`);
+  }
+});
+
 test('an open document re-parsed after each edit finds exactly what a fresh analysis finds', async () => {
   const { DocumentAnalysis, changedRegion } = lib('analysis/documentAnalysis.js');
   const fresh = async (file, text) => {

