@@ -160,15 +160,7 @@ test('the changed region of two texts is found in blocks exactly as character by
 });
 
 test('an open document re-parsed after each edit finds exactly what a fresh analysis finds', async () => {
-  const { DocumentAnalysis, changedRegion } = lib('analysis/documentAnalysis.js');
-  const fresh = async (file, text) => {
-    const doc = new DocumentAnalysis(file);
-    try {
-      return await doc.update(text);
-    } finally {
-      doc.dispose();
-    }
-  };
+  const { DocumentAnalysis, analyzeWhole: fresh, changedRegion } = lib('analysis/documentAnalysis.js');
   assert.deepEqual(changedRegion('abcdef', 'abXYef'), { start: 2, oldEnd: 4, newEnd: 4 });
   assert.deepEqual(changedRegion('aaaa', 'aaaaa'), { start: 4, oldEnd: 4, newEnd: 5 });
   assert.equal(changedRegion('same', 'same'), null);

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { lib } = require('./helpers/lib');
 const { lintGo } = lib('analysis/analyzer.js');
-const { DocumentAnalysis } = lib('analysis/documentAnalysis.js');
+const { analyzeWhole } = lib('analysis/documentAnalysis.js');
 const { goParser } = lib('analysis/goParser.js');
 const { declarationStarts, goLintSpans, toRanges } = lib('analysis/goRegions.js');
 
@@ -15,16 +15,11 @@ const DIR = path.join(__dirname, 'fixtures', 'analysis');
 
 /** Findings from a parse of the whole file, and whether that parse has a syntax error. */
 async function whole(text) {
-  const doc = new DocumentAnalysis('x.go');
-  try {
-    const findings = await doc.update(text);
-    const tree = (await goParser()).parse(text);
-    const broken = tree.rootNode.hasError;
-    tree.delete();
-    return { findings, broken };
-  } finally {
-    doc.dispose();
-  }
+  const findings = await analyzeWhole('x.go', text);
+  const tree = (await goParser()).parse(text);
+  const broken = tree.rootNode.hasError;
+  tree.delete();
+  return { findings, broken };
 }
 
 /** Every Go fixture, its fixed outputs, and each with lines taken out and non-ASCII text typed in. */

@@ -1,7 +1,7 @@
 // The one entry point: findings for a file, and the edits of one fix. Used by the CLI (lint/fix)
 // and by the VS Code diagnostics and code actions.
 import { declaresHelper, GO_HELPER_NAME, goFixEdits } from './goFixes';
-import { DocumentAnalysis } from './documentAnalysis';
+import { analyzeWhole } from './documentAnalysis';
 import { goParser } from './goParser';
 import { goLintSpans, toRanges } from './goRegions';
 import { analyzeGoTree } from './goRules';
@@ -11,14 +11,8 @@ import { analyzeTsSource, parseTs } from './tsRules';
 import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, publicFinding, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
 
 /** Findings for a file parsed from nothing (`grpc-streams lint`). */
-export async function analyze(fileName: string, text: string): Promise<Finding[]> {
-  if (languageOf(fileName) === 'go') return lintGo(fileName, text);
-  const doc = new DocumentAnalysis(fileName);
-  try {
-    return await doc.update(text);
-  } finally {
-    doc.dispose();
-  }
+export function analyze(fileName: string, text: string): Promise<Finding[]> {
+  return languageOf(fileName) === 'go' ? lintGo(fileName, text) : analyzeWhole(fileName, text);
 }
 
 /**

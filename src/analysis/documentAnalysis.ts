@@ -5,6 +5,7 @@ import type ts from 'typescript';
 import type { Tree } from 'web-tree-sitter';
 import { goParser } from './goParser';
 import { analyzeGoTree } from './goRules';
+import { pointsIn } from './textLines';
 import { analyzeTsSource, parseTs, updateTs } from './tsRules';
 import { AnalysisError, languageOf, publicFinding, type Finding, type Language } from './types';
 
@@ -42,15 +43,14 @@ export function changedRegion(oldText: string, newText: string): ChangedRegion |
 const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 const BLOCK = 1024;
 
-/** Row and column (UTF-16 code units, as the editor counts) of an offset. */
-export function pointAt(text: string, offset: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    row++;
-    lineStart = i + 1;
+/** Findings from a parse of the whole file: what an editor that just opened it finds. */
+export async function analyzeWhole(fileName: string, text: string): Promise<Finding[]> {
+  const doc = new DocumentAnalysis(fileName);
+  try {
+    return await doc.update(text);
+  } finally {
+    doc.dispose();
   }
-  return { row, column: offset - lineStart };
 }
 
 export class DocumentAnalysis {
@@ -84,13 +84,16 @@ export class DocumentAnalysis {
       } else if (old && previous !== null) {
         const region = changedRegion(previous, text);
         if (region) {
+          // start <= newEnd: one pass over the new text for both.
+          const inText = pointsIn(text);
+          const startPosition = inText(region.start);
           old.edit({
             startIndex: region.start,
             oldEndIndex: region.oldEnd,
             newEndIndex: region.newEnd,
-            startPosition: pointAt(text, region.start),
-            oldEndPosition: pointAt(previous, region.oldEnd),
-            newEndPosition: pointAt(text, region.newEnd),
+            startPosition,
+            oldEndPosition: pointsIn(previous)(region.oldEnd),
+            newEndPosition: inText(region.newEnd),
           });
         }
         tree = parser.parse(text, old);

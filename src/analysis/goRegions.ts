@@ -8,8 +8,9 @@
 // `var` or `const`. The text only proposes; a cut that is not between two declarations (inside a
 // raw string, or in code that gofmt never wrote) leaves a syntax error in what is parsed, and the
 // caller then parses the whole file.
-import type { Point, Range } from 'web-tree-sitter';
+import type { Range } from 'web-tree-sitter';
 import { Spellings } from './spellings';
+import { pointsIn } from './textLines';
 
 const DECLARATION_STARTS = ['func ', 'type ', 'var ', 'const '];
 
@@ -58,15 +59,7 @@ export function goLintSpans(text: string, worthSkipping = WORTH_SKIPPING): Array
 
 /** The spans as tree-sitter ranges: rows and columns counted as tree-sitter counts them (\n only). */
 export function toRanges(text: string, spans: Array<[number, number]>): Range[] {
-  let row = 0;
-  let lineStart = 0;
-  const pointAt = (offset: number): Point => {
-    for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
-      row++;
-      lineStart = nl + 1;
-    }
-    return { row, column: offset - lineStart };
-  };
+  const pointAt = pointsIn(text);
   return spans.map(([from, to]) => {
     const startPosition = pointAt(from);
     return { startIndex: from, endIndex: to, startPosition, endPosition: pointAt(to) };

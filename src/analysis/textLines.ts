@@ -1,7 +1,24 @@
-// Line arithmetic on source text, shared by the Go and TypeScript fixes.
+// Line arithmetic on source text, shared by the parsers' callers and the fixes.
 
 export function lineStartOf(source: string, offset: number): number {
   return source.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/**
+ * Rows and columns of offsets asked for in ascending order, as tree-sitter counts them (rows by
+ * \n, columns in UTF-16 code units, as the editor counts them too): one pass over the text for
+ * all of them.
+ */
+export function pointsIn(text: string): (offset: number) => { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  return (offset) => {
+    for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
+      row++;
+      lineStart = nl + 1;
+    }
+    return { row, column: offset - lineStart };
+  };
 }
 
 /** The leading whitespace of the line that holds `offset`. */
