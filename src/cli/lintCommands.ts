@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fixText, goHelperDeclaredIn } from '../analysis/analyzer';
 import { lintPaths } from '../analysis/lint';
 import { ALL_FIXES, DEFAULT_FIX_OPTIONS, type FixKind } from '../analysis/types';
+import { errorMessage } from '../inspector/errors';
 import { parseDuration } from '../model/listJson';
 import { parseArgs, UsageError } from './args';
 
@@ -33,7 +34,7 @@ export async function runLint(argv: string[]): Promise<number> {
     findings = await lintPaths(args.positionals.length > 0 ? args.positionals : ['.']);
   } catch (e) {
     // 2, not 1: a CI step must tell "the code has findings" from "the lint could not run".
-    process.stderr.write(`grpc-streams lint: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`grpc-streams lint: ${errorMessage(e)}\n`);
     return 2;
   }
   if (args.switches.has('--json')) {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { DeltaAccumulator, parseWebviewMessage, type DashboardInit, type FromWebview, type ServerFixInfo, type ToWebview } from '../dashboard/protocol';
 import { samplePoint, SeriesBuffer } from '../dashboard/series';
+import { errorMessage } from '../inspector/errors';
 import type { AnalysisLoader } from './analysisLoader';
 import type { Attachment, AttachmentManager } from './attachments';
 import { CommandIds } from './ids';
@@ -151,9 +152,8 @@ export class DashboardPanel implements vscode.Disposable {
         await this.openKeepaliveFix(m.serverId);
       }
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
       this.deps.log.error('Dashboard action failed', e);
-      this.post({ type: 'error', message });
+      this.post({ type: 'error', message: errorMessage(e) });
     }
   }
 

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { dirname } from 'node:path';
 import { FIX_TITLES, type FixKind, type FixOptions } from '../analysis/types';
+import { errorMessage } from '../inspector/errors';
 import type { AnalysisLoader } from './analysisLoader';
 import type { Log } from './log';
 import type { SettingsWatcher } from './settings';
@@ -37,7 +38,7 @@ export class StreamFixProvider implements vscode.CodeActionProvider {
           action.isPreferred = kind === 'async-receive' || kind === 'keepalive';
           actions.push(action);
         } catch (e) {
-          this.log.warn(`No ${kind} fix for ${doc.fileName}:${f.range.start.line + 1}: ${e instanceof Error ? e.message : String(e)}`);
+          this.log.warn(`No ${kind} fix for ${doc.fileName}:${f.range.start.line + 1}: ${errorMessage(e)}`);
         }
       }
     }
