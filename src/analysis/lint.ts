@@ -11,7 +11,7 @@ export interface FileFinding extends Finding {
 }
 
 /** Why a path cannot be read, in words. */
-function unreadable(p: string, e: unknown): Error {
+export function unreadable(p: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
   return new Error(code === 'ENOENT' ? `${p}: no such file or directory` : code === 'EACCES' ? `${p}: permission denied` : `${p}: cannot be read (${code ?? String(e)})`);
 }

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fixText, goHelperDeclaredIn } from '../analysis/analyzer';
-import { lintPaths } from '../analysis/lint';
+import { lintPaths, unreadable } from '../analysis/lint';
 import { ALL_FIXES, DEFAULT_FIX_OPTIONS, type FixKind } from '../analysis/types';
 import { errorMessage } from '../inspector/errors';
 import { parseDuration } from '../model/listJson';
@@ -65,8 +65,8 @@ export async function runFix(argv: string[]): Promise<number> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`${file}: cannot read the file.`);
+  } catch (e) {
+    throw unreadable(file, e);
   }
   const options = {
     idleTimeoutMs: parseDuration(args.values.get('--idle-timeout') ?? `${DEFAULT_FIX_OPTIONS.idleTimeoutMs}ms`),
