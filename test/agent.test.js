@@ -96,7 +96,7 @@ test('a frozen client: idle time grows and the stream turns suspect; cancel reac
     assert.ok(second.reasons.includes('client has not half-closed'));
 
     const result = await session.cancel(second.id);
-    assert.deepEqual(result, { ok: true });
+    assert.deepEqual(result, { ok: true, how: 'status' }, 'a client that reads gets a status');
     await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 5000, 'handler saw cancelled');
     const snap = await until(async () => {
       const s = await session.refresh();

@@ -3,8 +3,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
-const { startServer, startClient, sleep, killAll } = require('./helpers/procs');
-const { CLI_PATH } = require('./helpers/lib');
+const { startServer, startClient, sleep, until, killAll } = require('./helpers/procs');
+const { CLI_PATH, lib } = require('./helpers/lib');
+const { findInspectorPorts } = lib('inspector/nodeProcesses.js');
 
 function cli(args) {
   return new Promise((resolve) => {
@@ -50,9 +51,13 @@ test('list --json has the documented shape, and a frozen stream turns suspect', 
     const noYes = await cli(['cancel', s.id, ...at]);
     assert.equal(noYes.code, 2);
     assert.match(noYes.stderr, /pass --yes/);
-    const unknown = await cli(['cancel', 'c424242', ...at, '--yes']);
+    const gone = s.id.replace(/-\d+$/, '-424242');
+    const unknown = await cli(['cancel', gone, ...at, '--yes']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /no open stream c424242/);
+    assert.match(unknown.stderr, new RegExp(`no open stream ${gone} in process ${server.pid}`));
+    const notAnId = await cli(['cancel', 'c424242', ...at, '--yes']);
+    assert.equal(notAnId.code, 1);
+    assert.match(notAnId.stderr, /"c424242" is not a stream id/);
     const ok = await cli(['cancel', s.id, ...at, '--yes']);
     assert.equal(ok.code, 0, ok.stderr);
     await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 5000, 'handler saw cancelled');
@@ -76,6 +81,9 @@ test('--pid opens the inspector of a running server with SIGUSR1 and finds its p
     assert.equal(j.pid, server.pid);
     assert.equal(j.streams.length, 1);
     assert.equal(j.streams[0].kind, 'bidi');
+    // The inspector it opened is closed again: no port is left for another local user.
+    await until(async () => (await findInspectorPorts(server.pid)).length === 0, 5000, 'the opened inspector to close');
+    assert.match(server.stderr, /Debugger ending/);
   } finally {
     client.kill();
     server.kill();

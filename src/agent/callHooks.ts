@@ -7,7 +7,15 @@ import { TRACK, type TrackedCall } from './trackedCall';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
-export function hookCallPrototype(proto: object, patches: PatchSet, isDetached: () => boolean): void {
+export function hookCallPrototype(proto: object, patches: PatchSet, isDetached: () => boolean, onStart: (call: Loose) => void): void {
+  // Every call's handler starts it: new calls are tracked from here, with no interceptor (the
+  // server's interceptors array may be the application's own, shared between servers).
+  patches.wrap(proto, 'start', (orig) => function (this: Loose, ...args: unknown[]) {
+    if (this[TRACK] === undefined && !isDetached()) {
+      try { onStart(this); } catch { /* never throw into grpc-js */ }
+    }
+    return orig.apply(this, args);
+  });
   patches.wrap(proto, 'sendMessage', (orig) => function (this: Loose, ...args: unknown[]) {
     const t: TrackedCall | undefined = this[TRACK];
     if (t !== undefined && !isDetached()) {

@@ -64,7 +64,7 @@ const checked = new WeakSet<object>();
 export function checkPacked(packed: PackedSnapshot): void {
   if (typeof packed === 'object' && packed !== null && checked.has(packed)) return;
   const { strings, streams: f } = packed ?? ({} as PackedSnapshot);
-  if (!Array.isArray(strings) || !Array.isArray(f) || f.length % STREAM_WIDTH !== 0 || !Array.isArray(packed.servers) || !isCount(packed.now)) {
+  if (!Array.isArray(strings) || !Array.isArray(f) || f.length % STREAM_WIDTH !== 0 || !Array.isArray(packed.servers) || !isCount(packed.now) || !isCount(packed.pid) || typeof packed.epoch !== 'string') {
     throw new PackedSnapshotError('The agent sent a snapshot in an unknown shape.');
   }
   for (let i = 0; i < f.length; i += STREAM_WIDTH) {

@@ -3,7 +3,7 @@
 
 export const AGENT_GLOBAL_KEY = 'grpc-stream-debugger.agent';
 /** Bumped whenever the agent's behaviour or protocol changes; a newer client replaces an older agent. */
-export const AGENT_VERSION = 4;
+export const AGENT_VERSION = 5;
 
 export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
 export type CallState = 'active' | 'half_closed' | 'cancelled';
@@ -68,6 +68,8 @@ export interface GrpcJsCopy {
 export interface AgentSnapshot {
   agentVersion: number;
   pid: number;
+  /** This agent's install in this process: part of every stream id, new after each detach. */
+  epoch: string;
   node: string;
   /** The target's clock when the snapshot was taken. */
   now: number;
@@ -92,6 +94,8 @@ export interface AgentDelta {
 
 export interface AttachResult {
   agentVersion: number;
+  pid: number;
+  epoch: string;
   copies: GrpcJsCopy[];
   servers: number;
   streams: number;
@@ -105,18 +109,43 @@ export interface SourceLocation {
 }
 
 export interface CancelResult {
+  /** True once the call has ended (left the live set), not merely when a status was sent. */
   ok: boolean;
+  /** How it ended: with a CANCELLED status, or by resetting its HTTP/2 stream (RST_STREAM CANCEL). */
+  how?: 'status' | 'reset';
   error?: string;
+}
+
+/** Stream ids are PID-EPOCH-N: unique across processes and across installs of the agent. */
+export function formatStreamId(pid: number, epoch: string, n: number): string {
+  return `${pid}-${epoch}-${n}`;
+}
+
+export function parseStreamId(id: string): { pid: number; epoch: string; n: number } | null {
+  const m = /^(\d+)-([0-9a-z]+)-(\d+)$/.exec(id);
+  return m ? { pid: Number(m[1]), epoch: m[2], n: Number(m[3]) } : null;
+}
+
+/** Why an id names no open stream of this process and install, in one sentence; null if it is ours. */
+export function foreignStreamId(id: string, pid: number, epoch: string): string | null {
+  const p = parseStreamId(id);
+  if (!p) return `"${id}" is not a stream id (ids look like ${pid}-${epoch}-12; run grpc-streams list).`;
+  if (p.pid !== pid) return `Stream ${id} belongs to process ${p.pid}, not to process ${pid}.`;
+  if (p.epoch !== epoch) return `Stream ${id} is from an earlier attach to process ${pid} (the agent was installed again since, so its ids changed); run grpc-streams list for the current ids.`;
+  return null;
 }
 
 /** The API the agent puts on globalThis[Symbol.for(AGENT_GLOBAL_KEY)]. */
 export interface AgentApi {
   readonly version: number;
   attach(options?: { require?: unknown; flushMs?: number; historySize?: number }): AttachResult;
-  /** The prototypes the inspector needs for Runtime.queryObjects, per supported copy. */
-  prototypes(): Array<{ server: object; call: object | null }>;
+  /** The 'stream' listeners of the process's listening HTTP/2 servers: grpc-js binds them to its Server. */
+  serverListeners(): unknown[];
   adoptServers(servers: unknown[]): number;
-  adoptCalls(calls: unknown[]): number;
+  /** Collects the open HTTP/2 streams of the adopted servers; returns how many. */
+  beginAdoption(): number;
+  /** Adopts in-flight calls for at most budgetMs; returns how many streams are left. */
+  adoptStep(budgetMs: number): number;
   /** Registers a sink for pushed deltas; returns the JSON of the PackedSnapshot they continue from. */
   subscribe(sink: string): string;
   renew(sink: string): boolean;
@@ -124,7 +153,7 @@ export interface AgentApi {
   snapshot(): AgentSnapshot;
   /** The same snapshot as the JSON of a PackedSnapshot (packedSnapshot.ts): what clients read. */
   packedSnapshot(): string;
-  cancel(id: string): CancelResult;
+  cancel(id: string): Promise<CancelResult>;
   handlerOf(serverId: string, method: string): unknown;
   handlerLocation(serverId: string, method: string): SourceLocation | null;
   detach(): void;

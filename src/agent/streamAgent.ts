@@ -1,7 +1,8 @@
 // The agent: keeps the live set of gRPC calls of one process, the servers they belong to and a
 // bounded history of ended calls, and pushes what changed to inspector subscribers.
 import { findLoadedCopies, type LoadedCopy } from './grpcCopies';
-import { kindFromDescriptor, kindFromHandlerType } from './kinds';
+import { kindFromHandlerType } from './kinds';
+import { InFlightCalls } from './inFlightCalls';
 import { functionLocation } from './functionLocation';
 import { PatchSet } from './patches';
 import { packStreams, type PackedSnapshot } from './packedSnapshot';
@@ -12,12 +13,13 @@ import {
   type AgentSnapshot,
   type AttachResult,
   type CancelResult,
+  formatStreamId,
   type SourceLocation,
   type EndedCall,
   type ServerRecord,
 } from './protocol';
 import { hookCallPrototype } from './callHooks';
-import { findBaseCall, TRACK, TrackedCall, type CallObserver } from './trackedCall';
+import { TRACK, TrackedCall, type CallObserver } from './trackedCall';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
@@ -26,13 +28,21 @@ interface ServerEntry {
   id: string;
   ref: WeakRef<Loose>;
   copy: LoadedCopy | null;
-  interceptor: (descriptor: Loose, call: Loose) => Loose;
+}
+
+/** A subscriber: the inspector binding it pushes to (held here, deleted from the global object). */
+interface Sink {
+  push: (payload: string) => void;
+  expires: number;
 }
 
 const DEFAULT_FLUSH_MS = 500;
 const DEFAULT_HISTORY = 200;
 /** A subscriber that has not renewed its lease for this long is dropped (its client is gone). */
 const SINK_LEASE_MS = 30_000;
+/** A cancelled call that has not ended after this long (its status stuck behind queued data) is reset. */
+const CANCEL_RESET_AFTER_MS = 1000;
+const CANCEL_GIVE_UP_AFTER_MS = 3000;
 
 export class StreamAgent implements AgentApi, CallObserver {
   readonly version = AGENT_VERSION;
@@ -49,7 +59,11 @@ export class StreamAgent implements AgentApi, CallObserver {
   private history: EndedCall[] = [];
   private historySize = DEFAULT_HISTORY;
   private flushMs = DEFAULT_FLUSH_MS;
-  private readonly sinks = new Map<string, number>();
+  private readonly sinks = new Map<string, Sink>();
+  private readonly endWaiters = new Map<TrackedCall, () => void>();
+  private readonly inFlight = new InFlightCalls();
+  /** New for every install of the agent, so ids from an earlier attach never match a later call. */
+  readonly epoch = (Date.now() % 1679616).toString(36) + Math.floor(Math.random() * 1296).toString(36);
   private dirty: TrackedCall[] = [];
   private endedPending: EndedCall[] = [];
   private serversChanged = false;
@@ -67,17 +81,24 @@ export class StreamAgent implements AgentApi, CallObserver {
     this.scanCopies();
     return {
       agentVersion: this.version,
+      pid: process.pid,
+      epoch: this.epoch,
       copies: this.copies.map(({ version, path, supported }) => ({ version, path, supported })),
       servers: this.serverEntries.length,
       streams: this.live.size,
     };
   }
 
-  prototypes(): Array<{ server: object; call: object | null }> {
-    this.scanCopies();
-    return this.copies
-      .filter((c) => c.supported)
-      .map((c) => ({ server: c.Server.prototype, call: c.BaseCall ? c.BaseCall.prototype : null }));
+  serverListeners(): unknown[] {
+    const out: unknown[] = [];
+    try {
+      const handles: Loose[] = (process as Loose)._getActiveHandles?.() ?? [];
+      for (const h of handles) {
+        if (!h || typeof h.listeners !== 'function' || typeof h.address !== 'function') continue;
+        for (const l of h.listeners('stream')) if (typeof l === 'function' && l.name.startsWith('bound ')) out.push(l);
+      }
+    } catch { /* no handles to offer */ }
+    return out;
   }
 
   adoptServers(servers: unknown[]): number {
@@ -86,26 +107,35 @@ export class StreamAgent implements AgentApi, CallObserver {
     return n;
   }
 
-  adoptCalls(calls: unknown[]): number {
-    let n = 0;
-    if (this.detached || !Array.isArray(calls)) return 0;
-    for (const c of calls as Loose[]) {
-      try {
-        if (this.adoptCall(c)) n++;
-      } catch { /* skip that call */ }
-    }
-    return n;
+  beginAdoption(): number {
+    if (this.detached) return 0;
+    return this.inFlight.collect(this.serverEntries.map((e) => e.ref.deref()).filter(Boolean));
   }
 
-  /** Registers a sink for pushed deltas; returns the packed snapshot they continue from. */
+  adoptStep(budgetMs: number): number {
+    if (this.detached) return 0;
+    const protos = this.copies.filter((c) => c.supported).map((c) => c.BaseCall.prototype);
+    return this.inFlight.step(protos, Math.max(1, Math.min(Number(budgetMs) || 10, 50)), (base) => this.adoptCall(base));
+  }
+
+  /**
+   * Registers a sink for pushed deltas; returns the packed snapshot they continue from. The
+   * binding is taken off the global object, so the application can neither find nor call it.
+   */
   subscribe(sink: string): string {
-    this.sinks.set(String(sink), Date.now() + SINK_LEASE_MS);
+    const g = globalThis as Loose;
+    const name = String(sink);
+    const push = g[name];
+    if (typeof push !== 'function') throw new Error(`no inspector binding named ${name}`);
+    try { delete g[name]; } catch { /* a frozen global: it stays visible */ }
+    this.sinks.set(name, { push, expires: Date.now() + SINK_LEASE_MS });
     return this.packedSnapshot();
   }
 
   renew(sink: string): boolean {
-    if (!this.sinks.has(sink)) return false;
-    this.sinks.set(sink, Date.now() + SINK_LEASE_MS);
+    const s = this.sinks.get(sink);
+    if (!s) return false;
+    s.expires = Date.now() + SINK_LEASE_MS;
     return true;
   }
 
@@ -134,6 +164,7 @@ export class StreamAgent implements AgentApi, CallObserver {
     return {
       agentVersion: this.version,
       pid: process.pid,
+      epoch: this.epoch,
       node: process.version,
       now: Date.now(),
       seq: this.seq,
@@ -144,15 +175,37 @@ export class StreamAgent implements AgentApi, CallObserver {
     };
   }
 
-  cancel(id: string): CancelResult {
+  /** Ends the call and answers once it has left the live set (or says why it did not). */
+  async cancel(id: string): Promise<CancelResult> {
     const call = this.live.get(String(id));
-    if (!call) return { ok: false, error: `no open stream with id ${id}` };
+    if (!call) return { ok: false, error: `There is no open stream ${id} in process ${process.pid}.` };
+    let how: CancelResult['how'] = 'status';
     try {
       call.cancel('Cancelled from gRPC Stream Debugger');
-      return { ok: true };
+      if (!call.ended && !(await this.endOf(call, CANCEL_RESET_AFTER_MS))) {
+        how = 'reset';
+        call.reset();
+      } else if (call.resetSent) how = 'reset';
+      if (call.ended || (await this.endOf(call, CANCEL_GIVE_UP_AFTER_MS))) return { ok: true, how };
+      return { ok: false, how, error: `Stream ${id} was sent CANCELLED and reset, but grpc-js has not ended the call yet.` };
     } catch (e) {
       return { ok: false, error: `grpc-js refused to cancel ${id}: ${e instanceof Error ? e.message : String(e)}` };
     }
+  }
+
+  /** Resolves true when the call ends, false after timeoutMs. */
+  private endOf(call: TrackedCall, timeoutMs: number): Promise<boolean> {
+    if (call.ended) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.endWaiters.delete(call);
+        resolve(false);
+      }, timeoutMs);
+      this.endWaiters.set(call, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   handlerOf(serverId: string, method: string): unknown {
@@ -174,15 +227,9 @@ export class StreamAgent implements AgentApi, CallObserver {
     if (this.detached) return;
     this.detached = true;
     this.patches.restoreAll();
-    for (const entry of this.serverEntries) {
-      const server = entry.ref.deref();
-      const list = server?.interceptors;
-      if (Array.isArray(list)) {
-        const i = list.indexOf(entry.interceptor);
-        if (i >= 0) list.splice(i, 1);
-      }
-    }
     for (const call of this.live.values()) call.unhook();
+    for (const wake of this.endWaiters.values()) wake();
+    this.endWaiters.clear();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.live.clear();
@@ -204,6 +251,11 @@ export class StreamAgent implements AgentApi, CallObserver {
   }
 
   ended(call: TrackedCall, statusCode: number): void {
+    const wake = this.endWaiters.get(call);
+    if (wake) {
+      this.endWaiters.delete(call);
+      wake();
+    }
     if (!this.live.delete(call.id)) return;
     const record = call.toEnded(statusCode, Date.now());
     this.history.push(record);
@@ -263,7 +315,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   /** Servers created from now on are adopted when they register a service or bind a port. */
   private hookServerClass(copy: LoadedCopy): void {
     const self = this;
-    hookCallPrototype(copy.BaseCall.prototype, this.patches, () => this.detached);
+    hookCallPrototype(copy.BaseCall.prototype, this.patches, () => this.detached, (base) => this.trackNewCall(base));
     for (const method of ['register', 'bindAsync', 'start']) {
       this.patches.wrap(copy.Server.prototype, method, (orig) => function (this: unknown, ...args: unknown[]) {
         if (!self.detached) {
@@ -279,25 +331,14 @@ export class StreamAgent implements AgentApi, CallObserver {
     return null;
   }
 
+  /** Servers are known by the object itself; nothing of theirs is written to. */
   private adoptServer(server: Loose, copy: LoadedCopy | null): boolean {
     if (this.detached || !server || typeof server !== 'object') return false;
     if (this.serverIds.has(server)) return false;
-    if (!Array.isArray(server.interceptors)) return false; // grpc-js before 1.10: no interceptors
+    if (!(server.handlers instanceof Map) || !(server.sessions instanceof Map)) return false; // not a grpc-js Server
     const c = copy ?? this.copyOf(server);
-    if (c && !c.supported) return false;
-    const entry: ServerEntry = {
-      id: `s${this.nextServerId++}`,
-      ref: new WeakRef(server),
-      copy: c,
-      interceptor: (descriptor: Loose, call: Loose) => {
-        if (!this.detached) {
-          try { this.trackNewCall(entry, descriptor, call); } catch { /* never throw into grpc-js */ }
-        }
-        return call;
-      },
-    };
-    // First in the chain, so the call we see is grpc-js's own and outer interceptors still see theirs.
-    server.interceptors.unshift(entry.interceptor);
+    if (!c || !c.supported) return false; // an unsupported copy is listed in copies; its calls are not hooked
+    const entry: ServerEntry = { id: `s${this.nextServerId++}`, ref: new WeakRef(server), copy: c };
     this.serverIds.set(server, entry);
     this.serverEntries.push(entry);
     this.serversChanged = true;
@@ -305,17 +346,27 @@ export class StreamAgent implements AgentApi, CallObserver {
     return true;
   }
 
-  private trackNewCall(entry: ServerEntry, descriptor: Loose, layer: Loose): void {
-    const base = findBaseCall(layer);
-    if (!base || base[TRACK]) return;
-    const now = Date.now();
+  /** A call its handler just started. */
+  private trackNewCall(base: Loose): void {
+    this.track(base, Date.now());
+  }
+
+  /** A call that was running before the agent came: its start is not knowable. */
+  private adoptCall(base: Loose): void {
+    if (base.cancelled || base.streamEnded || base.stream?.destroyed || base.stream?.closed) return;
+    this.track(base, null);
+  }
+
+  private track(base: Loose, startedAt: number | null): void {
+    if (this.detached || !base || typeof base !== 'object' || !base.handler || !base.stream || base[TRACK]) return;
+    const handler = base.handler;
     const call = new TrackedCall(
-      `c${this.nextCallId++}`,
-      entry.id,
-      String(descriptor?.path ?? 'unknown'),
-      kindFromDescriptor(!!descriptor?.requestStream, !!descriptor?.responseStream),
-      now,
-      now,
+      formatStreamId(process.pid, this.epoch, this.nextCallId++),
+      this.serverOfHandler(handler),
+      String(handler.path ?? 'unknown'),
+      kindFromHandlerType(handler.type),
+      startedAt,
+      Date.now(),
       base,
       this,
     );
@@ -323,31 +374,12 @@ export class StreamAgent implements AgentApi, CallObserver {
     this.changed(call);
   }
 
-  private adoptCall(base: Loose): boolean {
-    if (!base || typeof base !== 'object' || !base.handler || !base.stream) return false;
-    if (base.cancelled || base.streamEnded || base.stream.destroyed || base.stream.closed) return false;
-    if (base[TRACK]) return false; // already tracked
-    let entry: ServerEntry | undefined;
+  /** grpc-js makes a handler record per server and method, so the record names its server. */
+  private serverOfHandler(handler: Loose): string {
     for (const e of this.serverEntries) {
-      const server = e.ref.deref();
-      if (server?.handlers?.get?.(base.handler.path) === base.handler) {
-        entry = e;
-        break;
-      }
+      if (e.ref.deref()?.handlers?.get?.(handler.path) === handler) return e.id;
     }
-    const call = new TrackedCall(
-      `c${this.nextCallId++}`,
-      entry?.id ?? '',
-      String(base.handler.path),
-      kindFromHandlerType(base.handler.type),
-      null,
-      Date.now(),
-      base,
-      this,
-    );
-    this.live.set(call.id, call);
-    this.changed(call);
-    return true;
+    return '';
   }
 
   /** Ends calls whose close we missed, so nothing ended stays in the live set. */
@@ -378,7 +410,7 @@ export class StreamAgent implements AgentApi, CallObserver {
     this.flushTimer = null;
     try {
       const now = Date.now();
-      for (const [name, expires] of this.sinks) if (expires < now) this.sinks.delete(name);
+      for (const [name, sink] of this.sinks) if (sink.expires < now) this.sinks.delete(name);
       if (this.sinks.size === 0) {
         this.clearPending();
         return;
@@ -399,10 +431,9 @@ export class StreamAgent implements AgentApi, CallObserver {
       this.endedPending = [];
       this.serversChanged = false;
       const payload = JSON.stringify(delta);
-      const g = globalThis as Loose;
-      for (const name of [...this.sinks.keys()]) {
+      for (const [name, sink] of [...this.sinks]) {
         try {
-          g[name](payload);
+          sink.push(payload);
         } catch {
           this.sinks.delete(name); // the client's binding is gone
         }

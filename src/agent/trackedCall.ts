@@ -16,6 +16,8 @@ export interface CallObserver {
 type Loose = any;
 
 const CANCELLED = 1;
+/** HTTP/2 error code CANCEL: the client's grpc-js and grpc-go report it as status CANCELLED. */
+const NGHTTP2_CANCEL = 8;
 
 export class TrackedCall {
   lastReceivedAt: number | null = null;
@@ -29,6 +31,8 @@ export class TrackedCall {
   dirty = false;
   ended = false;
   sentStatus: number | null = null;
+  /** Set once cancel() had to reset the HTTP/2 stream. */
+  resetSent = false;
   /** grpc-js's BaseServerInterceptingCall; null once the call ended. */
   base: Loose;
 
@@ -93,9 +97,24 @@ export class TrackedCall {
     }
   }
 
-  /** Ends the call from the server side with status CANCELLED, as a user asked for. */
+  /**
+   * Ends the call from the server side with status CANCELLED, as a user asked for. grpc-js sends
+   * trailers only after the queued messages, which a client that stopped reading never takes, so
+   * when data is queued the HTTP/2 stream is reset at once instead.
+   */
   cancel(details: string): void {
+    const stream = this.base.stream;
     this.base.sendStatus({ code: CANCELLED, details, metadata: null });
+    if (!this.ended && hasQueuedData(stream)) this.reset();
+  }
+
+  /** RST_STREAM with CANCEL: the handler sees 'cancelled', the client CANCELLED when it reads again. */
+  reset(): void {
+    const stream = this.base?.stream;
+    if (stream && !stream.destroyed && !stream.closed) {
+      this.resetSent = true;
+      stream.close(NGHTTP2_CANCEL);
+    }
   }
 
   /** The call is over: report it once and drop the reference to grpc-js's object. */
@@ -152,12 +171,7 @@ export class TrackedCall {
   }
 }
 
-/** Walks the interceptor chain (`nextCall`) down to grpc-js's BaseServerInterceptingCall. */
-export function findBaseCall(layer: Loose): Loose {
-  let c = layer;
-  for (let i = 0; c && i < 32; i++) {
-    if (c.stream && typeof c.handler === 'object') return c;
-    c = c.nextCall;
-  }
-  return null;
+function hasQueuedData(stream: Loose): boolean {
+  if (!stream) return false;
+  return (stream.writableLength ?? 0) > 0 || (stream.bufferSize ?? 0) > 0;
 }

@@ -5,12 +5,15 @@ import { judgeAll, parseDuration, toListJson } from '../model/listJson';
 import { writeListJson } from '../model/listJsonText';
 import { StreamStore } from '../model/streamStore';
 import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
-import { renderServers, renderStreams } from './table';
+import { renderServers, renderStreams, renderUntracked, terminalSafe } from './table';
+import { foreignStreamId } from '../agent/protocol';
+import type { SessionHealth } from '../inspector/agentSession';
 import { attachFromArgs, TARGET_FLAGS } from './target';
 import { loadAnalysis } from '../loadAnalysis';
 
 const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
-  --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed
+  --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed,
+                        and closed again when the command is done
   --allow-remote        allow a non-loopback inspector (it gives full code execution to whoever connects)`;
 
 const HELP: Record<string, string> = {
@@ -26,7 +29,10 @@ Commands:
   lint     find receive loops that leak when a client vanishes (Go, TypeScript, JavaScript)
   fix      apply a fix for one finding
 
-Run grpc-streams <command> --help for its options.`,
+Run grpc-streams <command> --help for its options.
+
+Exit status: 0 done; 1 it could not be done (no such process, nothing listening, the stream
+did not end); 2 a usage error. lint: 1 when it found something, 2 when it could not lint.`,
   list: `Usage: grpc-streams list (--inspect HOST:PORT | --pid PID) [--json] [--idle-threshold 30s]
 
 Prints the servers and open streams of the process; suspect streams first.
@@ -41,6 +47,8 @@ ${TARGET_HELP}
   cancel: `Usage: grpc-streams cancel STREAM_ID (--inspect HOST:PORT | --pid PID) [--yes]
 
 Ends that call from the server side with status CANCELLED, so its handler sees 'cancelled'.
+A call whose client stopped reading is reset (RST_STREAM CANCEL). It says "Cancelled" only
+once the call has ended.
 ${TARGET_HELP}
   --yes                 do not ask first`,
   detach: `Usage: grpc-streams detach (--inspect HOST:PORT | --pid PID)
@@ -71,11 +79,13 @@ async function list(args: ParsedArgs): Promise<number> {
     } else {
       const json = toListJson(session.initialSnapshot, threshold);
       const suspects = json.streams.filter((s) => s.suspect).length;
-      process.stdout.write(`pid ${json.pid}  node ${json.node}  grpc-js ${json.grpcJs.join(', ')}  ${json.streams.length} open streams, ${suspects} suspect\n`);
+      const untracked = renderUntracked(session.initialSnapshot.copies);
+      process.stdout.write(terminalSafe(`pid ${json.pid}  node ${json.node}  grpc-js ${json.grpcJs.join(', ')}  ${json.streams.length} open streams, ${suspects} suspect`) + '\n');
+      if (untracked) process.stdout.write(untracked + '\n');
       process.stdout.write(renderServers(json.servers, threshold) + '\n\n' + renderStreams(json.streams) + '\n');
     }
   } finally {
-    session.close();
+    await session.close();
   }
   return 0;
 }
@@ -85,25 +95,47 @@ async function watch(args: ParsedArgs): Promise<number> {
   const session = await attachFromArgs(args, true);
   const store = new StreamStore(session.initialSnapshot);
   session.onDelta((d) => store.apply(d));
+  session.onSnapshot((snap) => store.reset(snap));
+  // On a terminal the table is redrawn in place; into a pipe or file each frame follows the last.
+  const tty = process.stdout.isTTY === true;
   const draw = (): void => {
+    const health = session.currentHealth;
+    const frozen = health.state !== 'ok';
     const now = store.now();
     const streams = judgeAll(store.streams.values(), store.servers, now, threshold);
     const suspects = streams.filter((s) => s.suspect).length;
-    const head = `grpc-streams watch  ${session.label}  pid ${store.pid}  ${streams.length} open, ${suspects} suspect  (Ctrl+C to stop)`;
-    process.stdout.write(`\x1b[H\x1b[2J${head}\n${renderServers([...store.servers.values()], threshold)}\n\n${renderStreams(streams)}\n`);
+    const head = terminalSafe(`grpc-streams watch  ${session.label}  pid ${store.pid}  ${streams.length} open, ${suspects} suspect  (Ctrl+C to stop)`);
+    const banner = frozen ? `\n${staleBanner(health)}` : '';
+    const body = `${head}${banner}\n${renderServers([...store.servers.values()], threshold)}\n\n${renderStreams(streams)}\n`;
+    process.stdout.write(tty ? `\x1b[H\x1b[2J${body}` : `${body}\n`);
   };
   draw();
-  const timer = setInterval(draw, 1000);
+  // While the process does not answer, the last table stays with the banner: idle times would
+  // only grow from our clock and blame the clients.
+  const timer = setInterval(() => {
+    if (session.currentHealth.state === 'ok') draw();
+  }, 1000);
   return new Promise<number>((resolve) => {
     const stop = (code: number, message?: string): void => {
       clearInterval(timer);
-      session.close();
-      if (message) process.stderr.write(message + '\n');
-      resolve(code);
+      void session.close().finally(() => {
+        if (message) process.stderr.write(message + '\n');
+        resolve(code);
+      });
     };
     process.once('SIGINT', () => stop(0));
+    session.onHealth((h) => {
+      draw();
+      if (h.state === 'agent-gone') stop(1, 'grpc-streams: the agent was removed from the process (another client detached it); run watch again to re-attach.');
+    });
     session.onClose((reason) => stop(reason === 'detached' ? 0 : 1, `grpc-streams: the process went away (${reason}).`));
   });
+}
+
+function staleBanner(h: SessionHealth): string {
+  if (h.state === 'agent-gone') return '(!) the agent was removed from the process: this table is no longer updated';
+  if (h.state === 'not-answering') return '(!) the process is not answering (stopped, at a breakpoint, or busy): this table is stale';
+  return '';
 }
 
 async function cancel(args: ParsedArgs): Promise<number> {
@@ -111,10 +143,14 @@ async function cancel(args: ParsedArgs): Promise<number> {
   if (!id) throw new UsageError('Say which stream: grpc-streams cancel STREAM_ID --inspect HOST:PORT.');
   const session = await attachFromArgs(args, false);
   try {
-    const stream = session.initialSnapshot.streams.find((s) => s.id === id);
-    if (!stream) throw new AttachError('bad-input', `There is no open stream ${id} in process ${session.initialSnapshot.pid} (run grpc-streams list).`);
+    const snap = session.initialSnapshot;
+    const foreign = foreignStreamId(id, snap.pid, snap.epoch);
+    if (foreign) throw new AttachError('bad-input', foreign);
+    const stream = snap.streams.find((s) => s.id === id);
+    if (!stream) throw new AttachError('bad-input', `There is no open stream ${id} in process ${snap.pid}: it has ended (run grpc-streams list).`);
+    const what = terminalSafe(`${stream.method} from ${stream.peer}`);
     if (!args.switches.has('--yes')) {
-      const ok = await confirm(`Cancel stream ${id} (${stream.method} from ${stream.peer})? Its client gets CANCELLED.`);
+      const ok = await confirm(`Cancel stream ${id} (${what})? Its client gets CANCELLED.`);
       if (!ok) {
         process.stderr.write('Not cancelled.\n');
         return 1;
@@ -122,10 +158,11 @@ async function cancel(args: ParsedArgs): Promise<number> {
     }
     const r = await session.cancel(id);
     if (!r.ok) throw new AttachError('bad-input', r.error ?? `Could not cancel ${id}.`);
-    process.stdout.write(`Cancelled ${id} (${stream.method}).\n`);
+    const how = r.how === 'reset' ? 'its HTTP/2 stream was reset, as its client is not reading; the client gets CANCELLED when it reads again' : 'its client got CANCELLED';
+    process.stdout.write(`Cancelled ${id} (${what}): the call has ended; ${how}.\n`);
     return 0;
   } finally {
-    session.close();
+    await session.close();
   }
 }
 
@@ -139,7 +176,8 @@ async function detach(args: ParsedArgs): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP.main + '\n');
+    // Asked for: help on stdout. No command at all is a usage error: help on stderr, exit 2.
+    (command ? process.stdout : process.stderr).write(HELP.main + '\n');
     return command ? 0 : 2;
   }
   if (!(command in HELP) || command === 'main') {
@@ -171,7 +209,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A closed pipe (`| head`) is not an error: what follows is dropped and the command finishes as
+ * usual, so what it opened (an inspector, a binding) is still closed.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stream.write = (() => true) as typeof stream.write;
+  });
+}
+
 if (require.main === module) {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,12 +1,22 @@
 // Text rendering for `list` and `watch`. Pure, so tests call it directly.
 import type { JudgedStream } from '../model/listJson';
-import type { ServerRecord } from '../agent/protocol';
+import type { GrpcJsCopy, ServerRecord } from '../agent/protocol';
 import { formatSeconds, keepaliveVerdict } from '../model/suspect';
 
 export { formatIdleShort as formatIdle } from '../model/treeModel';
 import { formatIdleShort as formatIdle } from '../model/treeModel';
 
-export function renderTable(rows: string[][]): string {
+/**
+ * Text from the target (a method, a peer, a Unix socket path) printed so that it cannot drive
+ * the terminal: control characters (C0, DEL, C1) become \xNN.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function renderTable(input: string[][]): string {
+  const rows = input.map((r) => r.map(terminalSafe));
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
 }
@@ -17,8 +27,16 @@ export function renderServers(servers: ServerRecord[], thresholdMs: number): str
       const k = keepaliveVerdict(s, thresholdMs);
       const ka = s.keepalive.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(s.keepalive.timeMs)}/${formatSeconds(s.keepalive.timeoutMs ?? 20000)}`;
       const warn = k === 'ok' ? '' : '  (!)';
-      return `server ${s.id}  ${s.addresses.join(', ') || '(not listening)'}  grpc-js ${s.grpcJsVersion}  ${ka}${warn}  ${s.methods.length} methods`;
+      return terminalSafe(`server ${s.id}  ${s.addresses.join(', ') || '(not listening)'}  grpc-js ${s.grpcJsVersion}  ${ka}${warn}  ${s.methods.length} methods`);
     })
+    .join('\n');
+}
+
+/** grpc-js copies the agent cannot hook: their servers and calls are not in the table. */
+export function renderUntracked(copies: GrpcJsCopy[]): string {
+  return copies
+    .filter((c) => !c.supported)
+    .map((c) => terminalSafe(`grpc-js ${c.version} at ${c.path}: not tracked (gRPC Stream Debugger needs 1.10 or newer); servers built on it are not listed`))
     .join('\n');
 }
 

@@ -1,8 +1,9 @@
 // Resolves --inspect / --pid / --allow-remote into an attached AgentSession.
 import { join } from 'node:path';
-import { parseInspectorAddress } from '../inspector/address';
+import { parseInspectorAddress, type InspectorAddress } from '../inspector/address';
 import { AgentSession } from '../inspector/agentSession';
-import { openInspectorOf } from '../inspector/nodeProcesses';
+import { AttachError } from '../inspector/errors';
+import { childProcessHint, openInspectorOf } from '../inspector/nodeProcesses';
 import type { ParsedArgs } from './args';
 import { ProgressLine } from './progressLine';
 import { UsageError } from './args';
@@ -14,12 +15,13 @@ export async function attachFromArgs(args: ParsedArgs, subscribe: boolean): Prom
   const pidText = args.values.get('--pid');
   if (!inspect && !pidText) throw new UsageError('Say which process: --inspect HOST:PORT or --pid PID.');
   if (inspect && pidText) throw new UsageError('Give either --inspect or --pid, not both.');
-  let address;
+  let address: InspectorAddress;
+  let opened = false;
   if (pidText) {
-    const pid = Number(pidText);
     if (!/^\d+$/.test(pidText)) throw new UsageError(`--pid needs a process id, not "${pidText}".`);
-    const port = await openInspectorOf(pid);
-    address = { host: '127.0.0.1', port };
+    const inspector = await openInspectorOf(Number(pidText));
+    address = { host: '127.0.0.1', port: inspector.port };
+    opened = inspector.opened;
   } else {
     address = parseInspectorAddress(inspect as string);
   }
@@ -31,7 +33,16 @@ export async function attachFromArgs(args: ParsedArgs, subscribe: boolean): Prom
       agentPath: join(__dirname, 'agent.js'),
       subscribe,
       progress: (step) => progress.step(step),
+      // An inspector this command opened is closed again when it is done.
+      closeInspectorOnClose: opened,
+      warn: (message) => process.stderr.write(`grpc-streams: ${message}\n`),
     });
+  } catch (e) {
+    if (pidText && e instanceof AttachError && e.code === 'no-grpc') {
+      const hint = childProcessHint(Number(pidText));
+      if (hint) throw new AttachError('no-grpc', e.message + hint);
+    }
+    throw e;
   } finally {
     progress.done();
   }

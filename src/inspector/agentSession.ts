@@ -5,16 +5,27 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { checkPacked, unpackSnapshot, type PackedSnapshot } from '../agent/packedSnapshot';
-import { AGENT_GLOBAL_KEY, AGENT_VERSION, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
+import { AGENT_GLOBAL_KEY, AGENT_VERSION, foreignStreamId, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
 import { formatAddress, type InspectorAddress } from './address';
 import { CdpConnection } from './cdpConnection';
 import type { RemoteObject } from './cdpProtocol';
+import { checkDelta } from './deltaCheck';
 import { AttachError, errorMessage } from './errors';
 import { discoverTarget } from './targetDiscovery';
 
 const AGENT = `globalThis[Symbol.for(${JSON.stringify(AGENT_GLOBAL_KEY)})]`;
-const RENEW_EVERY_MS = 10_000;
+/** A subscriber asks this often whether the process answers (and renews its lease). */
+const HEARTBEAT_MS = 2000;
+/** Slices of the in-flight adoption: each one request, so the target's event loop turns between. */
+const ADOPT_SLICE_MS = 8;
 
+/** What a subscriber knows of the process behind it. */
+export type SessionHealth =
+  | { state: 'ok' }
+  /** No answer to the heartbeat: stopped (SIGSTOP, a breakpoint) or busy; data is stale. */
+  | { state: 'not-answering'; sinceMs: number }
+  /** The agent was removed (another client detached it): nothing more will arrive. */
+  | { state: 'agent-gone' };
 export interface AttachOptions {
   /** An inspector HOST:PORT, or a WebSocket URL handed over by a debugger (js-debug's CDP proxy). */
   address?: InspectorAddress;
@@ -33,6 +44,10 @@ export interface AttachOptions {
   waitForGrpc?: boolean;
   /** Called with a short sentence for each step, for progress UI. */
   progress?: (step: string) => void;
+  /** The tool opened this inspector (SIGUSR1): close it again when the session closes. */
+  closeInspectorOnClose?: boolean;
+  /** Where to say that a pushed delta was dropped (default: nowhere). */
+  warn?: (message: string) => void;
 }
 
 /** What attachExpression answers: the version found and, when it is current, attach() and maybe a snapshot. */
@@ -64,12 +79,29 @@ function parseReply<T>(value: unknown): T {
   }
 }
 
+/**
+ * Asks the process to close its inspector just after this connection goes (inspector.close()
+ * waits for its clients to leave), for an inspector this tool opened with SIGUSR1.
+ */
+async function closeInspectorAfter(cdp: CdpConnection): Promise<void> {
+  await cdp.send('Runtime.evaluate', {
+    expression: `(() => { const r = require; setTimeout(() => { try { r('inspector').close(); } catch {} }, 50); return true; })()`,
+    includeCommandLineAPI: true,
+    returnByValue: true,
+    silent: true,
+  }, 2000).catch(() => undefined);
+}
+
 export class AgentSession {
   private readonly events = new EventEmitter();
-  private renewTimer: ReturnType<typeof setInterval> | null = null;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private heartbeatPending = false;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private lastSeq: number;
   private unpacked: AgentSnapshot | null = null;
+  private health: SessionHealth = { state: 'ok' };
+  private lastAnswerAt = Date.now();
 
   private constructor(
     private readonly cdp: CdpConnection,
@@ -77,28 +109,102 @@ export class AgentSession {
     readonly attachResult: AttachResult,
     /** The snapshot taken at attach, as the agent sent it (checked); `list --json` writes from it. */
     readonly initialPacked: PackedSnapshot,
-    private readonly sinkName: string | null,
+    private sinkName: string | null,
+    private readonly options: Pick<AttachOptions, 'closeInspectorOnClose' | 'warn' | 'webSocketUrl'>,
   ) {
     this.lastSeq = initialPacked.seq;
     if (sinkName) {
-      cdp.on('Runtime.bindingCalled', (e) => {
-        if (e.name !== sinkName) return;
-        let delta: AgentDelta;
-        try {
-          delta = JSON.parse(e.payload);
-        } catch {
-          return;
-        }
-        if (delta.seq <= this.lastSeq) return; // already in the snapshot
-        this.lastSeq = delta.seq;
-        this.events.emit('delta', delta);
-      });
-      this.renewTimer = setInterval(() => {
-        this.evaluate(`${AGENT} ? ${AGENT}.renew(${JSON.stringify(sinkName)}) : false`).catch(() => undefined);
-      }, RENEW_EVERY_MS);
-      this.renewTimer.unref?.();
+      cdp.on('Runtime.bindingCalled', (e) => this.onPush(e.name, e.payload));
+      this.heartbeatTimer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
+      this.heartbeatTimer.unref?.();
     }
     cdp.onClose((reason) => this.dispose(reason));
+  }
+
+  /** The process and install every stream id of this session belongs to. */
+  get pid(): number {
+    return this.initialPacked.pid;
+  }
+
+  get epoch(): string {
+    return this.initialPacked.epoch;
+  }
+
+  /** One pushed delta: parsed, checked and in order, or dropped with a warning. */
+  private onPush(name: string, payload: string): void {
+    if (name !== this.sinkName) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(payload);
+    } catch {
+      this.options.warn?.(`${this.label}: dropped a pushed update that is not JSON.`);
+      return;
+    }
+    const checked = checkDelta(value, this.pid, this.epoch);
+    if ('problem' in checked) {
+      this.options.warn?.(`${this.label}: dropped a pushed update with ${checked.problem}`);
+      return;
+    }
+    if (checked.delta.seq <= this.lastSeq) return; // already in the snapshot, or out of order
+    this.lastSeq = checked.delta.seq;
+    this.events.emit('delta', checked.delta);
+  }
+
+  /** Renews the lease and tells whether the process answers and still has our agent. */
+  private async heartbeat(): Promise<void> {
+    if (this.closed || this.heartbeatPending || !this.sinkName) return;
+    this.heartbeatPending = true;
+    try {
+      const answer = await this.evaluate(`(() => { const a = ${AGENT}; if (!a) return 'gone'; return a.renew(${JSON.stringify(this.sinkName)}) ? 'ok' : 'lost'; })()`, HEARTBEAT_MS);
+      this.lastAnswerAt = Date.now();
+      if (answer === 'gone') this.setHealth({ state: 'agent-gone' });
+      else {
+        // The agent dropped our lease (the process was stopped past it): subscribe afresh.
+        if (answer === 'lost') await this.resubscribe();
+        this.setHealth({ state: 'ok' });
+      }
+    } catch (e) {
+      if (this.closed) return;
+      if (e instanceof AttachError && e.code === 'timeout') this.setHealth({ state: 'not-answering', sinceMs: Date.now() - this.lastAnswerAt });
+    } finally {
+      this.heartbeatPending = false;
+    }
+  }
+
+  private setHealth(h: SessionHealth): void {
+    const changed = h.state !== this.health.state;
+    this.health = h;
+    if (changed) this.events.emit('health', h);
+  }
+
+  get currentHealth(): SessionHealth {
+    return this.health;
+  }
+
+  /** A new binding and a new snapshot, emitted as 'snapshot' for stores to reset from. */
+  private async resubscribe(): Promise<void> {
+    const old = this.sinkName;
+    const sink = await AgentSession.subscribeSink(this.cdp, !!this.options.webSocketUrl, (e) => this.evaluate(e));
+    this.sinkName = sink.name;
+    if (old) this.cdp.send('Runtime.removeBinding', { name: old }).catch(() => undefined);
+    const snap = unpackSnapshot(sink.packed);
+    this.lastSeq = snap.seq;
+    this.events.emit('snapshot', snap);
+  }
+
+  /** Adds a binding, hands it to the agent (which takes it off the global object) and returns its snapshot. */
+  private static async subscribeSink(cdp: CdpConnection, viaProxy: boolean, evaluate: (e: string) => Promise<unknown>): Promise<{ name: string; packed: PackedSnapshot }> {
+    const name = `__grpcStreams_${randomBytes(6).toString('hex')}`;
+    // js-debug's CDP proxy shares its own session and forwards only the events asked for.
+    if (viaProxy) await cdp.send('JsDebug.subscribe', { events: ['Runtime.bindingCalled'] }).catch(() => undefined);
+    await cdp.send('Runtime.addBinding', { name });
+    const packed = parseReply<PackedSnapshot>(await evaluate(`${AGENT}.subscribe(${JSON.stringify(name)})`));
+    try {
+      checkPacked(packed);
+    } catch (e) {
+      throw new AttachError('agent-failed', errorMessage(e));
+    }
+    return { name, packed };
   }
 
   static async attach(options: AttachOptions): Promise<AgentSession> {
@@ -117,6 +223,7 @@ export class AgentSession {
     try {
       return await AgentSession.install(cdp, label, options, progress);
     } catch (e) {
+      if (options.closeInspectorOnClose) await closeInspectorAfter(cdp);
       cdp.close();
       throw e;
     }
@@ -169,11 +276,9 @@ export class AgentSession {
     let sinkName: string | null = null;
     let packed = reply.snapshot;
     if (options.subscribe) {
-      sinkName = `__grpcStreams_${randomBytes(6).toString('hex')}`;
-      // js-debug's CDP proxy shares its own session and forwards only the events asked for.
-      if (options.webSocketUrl) await cdp.send('JsDebug.subscribe', { events: ['Runtime.bindingCalled'] }).catch(() => undefined);
-      await cdp.send('Runtime.addBinding', { name: sinkName });
-      packed = parseReply<PackedSnapshot>((await run(`${AGENT}.subscribe(${JSON.stringify(sinkName)})`)).value);
+      const sink = await AgentSession.subscribeSink(cdp, !!options.webSocketUrl, async (e) => (await run(e)).value);
+      sinkName = sink.name;
+      packed = sink.packed;
     } else if (!packed) {
       packed = parseReply<PackedSnapshot>((await run(`${AGENT}.packedSnapshot()`)).value);
     }
@@ -182,22 +287,28 @@ export class AgentSession {
     } catch (e) {
       throw new AttachError('agent-failed', errorMessage(e));
     }
-    return new AgentSession(cdp, label, attach, packed, sinkName);
+    return new AgentSession(cdp, label, attach, packed, sinkName, options);
   }
 
-  /** Finds live Server instances and in-flight calls with Runtime.queryObjects and hands them to the agent. */
+  /**
+   * Finds the servers and the calls already running, with no heap walk: each listening HTTP/2
+   * server's 'stream' listener is bound to its grpc-js Server ([[BoundThis]], read through the
+   * inspector); the agent then goes from the servers' sessions to their streams and calls, in
+   * slices of a few milliseconds.
+   */
   private static async adoptExisting(cdp: CdpConnection, run: (e: string, byValue?: boolean) => Promise<RemoteObject>): Promise<void> {
     try {
-      const count = Number((await run(`${AGENT}.prototypes().length`)).value ?? 0);
-      for (let i = 0; i < count; i++) {
-        for (const [field, method] of [['server', 'adoptServers'], ['call', 'adoptCalls']] as const) {
-          const proto = await run(`${AGENT}.prototypes()[${i}].${field}`, false);
-          if (!proto.objectId) continue;
-          const found = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId, objectGroup: 'grpc-streams' });
-          if (!found.objects.objectId) continue;
+      const listeners = await run(`${AGENT}.serverListeners()`, false);
+      if (listeners.objectId) {
+        const items = await cdp.send('Runtime.getProperties', { objectId: listeners.objectId, ownProperties: true });
+        for (const item of items.result) {
+          if (!/^\d+$/.test(item.name) || !item.value?.objectId) continue;
+          const fn = await cdp.send('Runtime.getProperties', { objectId: item.value.objectId, ownProperties: true });
+          const server = fn.internalProperties?.find((p) => p.name === '[[BoundThis]]')?.value;
+          if (!server?.objectId) continue;
           await cdp.send('Runtime.callFunctionOn', {
-            objectId: found.objects.objectId,
-            functionDeclaration: `function () { return ${AGENT}.${method}(this); }`,
+            objectId: server.objectId,
+            functionDeclaration: `function () { return ${AGENT}.adoptServers([this]); }`,
             returnByValue: true,
             silent: true,
           });
@@ -206,6 +317,8 @@ export class AgentSession {
     } finally {
       await cdp.send('Runtime.releaseObjectGroup', { objectGroup: 'grpc-streams' }).catch(() => undefined);
     }
+    let left = Number((await run(`${AGENT}.beginAdoption()`)).value ?? 0);
+    while (left > 0) left = Number((await run(`${AGENT}.adoptStep(${ADOPT_SLICE_MS})`)).value ?? 0);
   }
 
   /** The snapshot taken at attach, as records (unpacked when first asked for). */
@@ -228,6 +341,18 @@ export class AgentSession {
     return () => this.events.off('close', listener);
   }
 
+  /** The process stopped answering, answers again, or lost its agent. */
+  onHealth(listener: (health: SessionHealth) => void): () => void {
+    this.events.on('health', listener);
+    return () => this.events.off('health', listener);
+  }
+
+  /** A whole new snapshot replaces what the deltas built (after the agent had dropped our lease). */
+  onSnapshot(listener: (snapshot: AgentSnapshot) => void): () => void {
+    this.events.on('snapshot', listener);
+    return () => this.events.off('snapshot', listener);
+  }
+
   async refresh(): Promise<AgentSnapshot> {
     let snap: AgentSnapshot;
     try {
@@ -239,8 +364,11 @@ export class AgentSession {
     return snap;
   }
 
+  /** Ends the call; ok only once it has left the live set. Ids of another process or install are refused. */
   async cancel(streamId: string): Promise<CancelResult> {
-    const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancel(${JSON.stringify(streamId)}) : { ok: false, error: 'the agent is not installed' }`)) as CancelResult;
+    const foreign = foreignStreamId(streamId, this.pid, this.epoch);
+    if (foreign) return { ok: false, error: foreign };
+    const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancel(${JSON.stringify(streamId)}) : { ok: false, error: 'The agent is no longer installed in the process (another client detached it).' }`, 10_000, true)) as CancelResult;
     return r;
   }
 
@@ -254,26 +382,36 @@ export class AgentSession {
     try {
       await this.evaluate(`${AGENT} ? (${AGENT}.detach(), true) : false`);
     } finally {
-      this.close();
+      await this.close();
     }
   }
 
-  /** Stops listening and closes the connection; the agent stays installed for the next attach. */
-  close(): void {
-    if (this.closed) return;
-    if (this.sinkName && !this.cdp.isClosed) {
-      // Tell the agent first; the connection closes once it has answered.
-      this.evaluate(`${AGENT} && ${AGENT}.unsubscribe(${JSON.stringify(this.sinkName)})`)
-        .catch(() => undefined)
-        .finally(() => this.cdp.close());
-    } else {
-      this.cdp.close();
-    }
+  /**
+   * Stops listening and closes the connection; the agent stays installed for the next attach.
+   * Our binding goes, and an inspector this tool opened is closed again. Resolves once closed.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    const sink = this.sinkName;
     this.dispose('detached');
+    this.closing = (async () => {
+      if (this.cdp.isClosed) return;
+      try {
+        if (sink) {
+          // Tell the agent first; the connection closes once it has answered.
+          await this.evaluate(`${AGENT} && ${AGENT}.unsubscribe(${JSON.stringify(sink)})`, 2000).catch(() => undefined);
+          await this.cdp.send('Runtime.removeBinding', { name: sink }, 2000).catch(() => undefined);
+        }
+        if (this.options.closeInspectorOnClose) await closeInspectorAfter(this.cdp);
+      } finally {
+        this.cdp.close();
+      }
+    })();
+    return this.closing;
   }
 
-  private async evaluate(expression: string): Promise<unknown> {
-    const r = await this.cdp.send('Runtime.evaluate', { expression, returnByValue: true, silent: true });
+  private async evaluate(expression: string, timeoutMs?: number, awaitPromise = false): Promise<unknown> {
+    const r = await this.cdp.send('Runtime.evaluate', { expression, returnByValue: true, silent: true, awaitPromise }, timeoutMs);
     if (r.exceptionDetails) throw new AttachError('agent-failed', `The agent failed inside the process: ${(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text).split('\n')[0]}`);
     return r.result.value;
   }
@@ -281,8 +419,8 @@ export class AgentSession {
   private dispose(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    this.renewTimer = null;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
     this.events.emit('close', reason);
     this.events.removeAllListeners();
   }

@@ -48,9 +48,9 @@ export interface CdpCommands {
     };
     result: { result: RemoteObject; exceptionDetails?: ExceptionDetails };
   };
-  'Runtime.queryObjects': {
-    params: { prototypeObjectId: string; objectGroup?: string };
-    result: { objects: RemoteObject };
+  'Runtime.getProperties': {
+    params: { objectId: string; ownProperties?: boolean };
+    result: { result: Array<{ name: string; value?: RemoteObject }>; internalProperties?: Array<{ name: string; value?: RemoteObject }> };
   };
   'Runtime.releaseObjectGroup': { params: { objectGroup: string }; result: Record<string, never> };
   'Runtime.addBinding': { params: { name: string }; result: Record<string, never> };

@@ -1,16 +1,26 @@
-// Local Node processes and their inspectors, read from /proc (Linux). Opening an inspector uses
-// SIGUSR1, as `node inspect -p PID` does; the port is found by asking the process's own sockets.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+// Local Node processes and their inspectors, read from /proc (Linux). A process is Node when its
+// executable is (argv and process.title can say anything). Opening an inspector uses SIGUSR1, as
+// `node inspect -p PID` does; the port is found by asking the process's own sockets.
+import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { AttachError } from './errors';
 import { isInspectorPort } from './targetDiscovery';
 
 export interface NodeProcessInfo {
   pid: number;
   command: string;
+  /** Parent process id, and whether the parent is a Node process too (a cluster primary, a wrapper). */
+  parentPid: number;
+  parentIsNode: boolean;
   /** Loopback ports where this process's inspector answers, if it is open. */
   inspectorPorts: number[];
   /** False when --disable-sigusr1 is set or the platform has no SIGUSR1. */
   canOpenInspector: boolean;
+}
+
+/** Where an inspector was found, and whether this tool opened it (then it closes it again). */
+export interface OpenedInspector {
+  port: number;
+  opened: boolean;
 }
 
 function readCmdline(pid: number): string[] | null {
@@ -21,9 +31,93 @@ function readCmdline(pid: number): string[] | null {
   }
 }
 
-export function isNodeCommand(argv: string[]): boolean {
-  const exe = (argv[0] ?? '').split('/').pop() ?? '';
-  return /^(node|nodejs|node\d+)$/.test(exe);
+/** The parent pid, from /proc/PID/stat (the command name in parentheses may hold anything). */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+// Every Node binary exports N-API for native addons; argv and process.title can say anything.
+const NODE_MARKER = Buffer.from('napi_module_register');
+const SCAN_LIMIT = 64 * 1024 * 1024;
+const binaryVerdicts = new Map<string, boolean>();
+
+/** True when the file is an ELF executable that carries Node's N-API (node, nodejs, electron). */
+export function isNodeBinary(path: string): boolean {
+  let key: string;
+  try {
+    const st = statSync(path);
+    key = `${path}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return false;
+  }
+  const known = binaryVerdicts.get(key);
+  if (known !== undefined) return known;
+  let verdict = false;
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(1 << 20);
+    let pos = 0;
+    let n = readSync(fd, buf, 0, buf.length, 0);
+    if (n >= 4 && buf.readUInt32BE(0) === 0x7f454c46) {
+      while (n > 0 && pos < SCAN_LIMIT) {
+        if (buf.subarray(0, n).includes(NODE_MARKER)) {
+          verdict = true;
+          break;
+        }
+        pos += n - NODE_MARKER.length;
+        n = readSync(fd, buf, 0, buf.length, pos);
+      }
+    }
+  } catch {
+    verdict = false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  binaryVerdicts.set(key, verdict);
+  return verdict;
+}
+
+/** What /proc/PID/exe says of a process: a Node binary, something else, or not readable. */
+export function executableOf(pid: number): { path: string; node: boolean } | { unreadable: string } {
+  let path: string;
+  try {
+    path = readlinkSync(`/proc/${pid}/exe`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { unreadable: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'it has exited' : String(code) };
+  }
+  return { path, node: isNodeBinary(`/proc/${pid}/exe`) };
+}
+
+/** Node processes whose parent is pid: cluster workers, or the program a wrapper (npx, tsx) started. */
+export function childNodeProcesses(pid: number): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const child = Number(e);
+    if (!Number.isInteger(child) || parentOf(child) !== pid) continue;
+    const exe = executableOf(child);
+    if ('node' in exe && exe.node) out.push(child);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** A sentence naming the Node children of a process with no gRPC server of its own, or ''. */
+export function childProcessHint(pid: number): string {
+  const kids = childNodeProcesses(pid);
+  if (kids.length === 0) return '';
+  return ` Process ${pid} started the Node process${kids.length > 1 ? 'es' : ''} ${kids.join(', ')} (cluster workers, or the program a wrapper such as npx or tsx runs): attach to ${kids.length > 1 ? 'one of those' : 'that one'} with --pid ${kids[0]}.`;
 }
 
 /** Inode → "LISTEN" sockets of /proc/net/tcp{,6} on loopback or any address. */
@@ -98,14 +192,21 @@ export async function listNodeProcesses(): Promise<NodeProcessInfo[]> {
   } catch {
     return out;
   }
+  const nodePids = new Set<number>();
   for (const e of entries) {
     const pid = Number(e);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const argv = readCmdline(pid);
-    if (!argv || !isNodeCommand(argv)) continue;
+    const exe = executableOf(pid);
+    if ('node' in exe && exe.node) nodePids.add(pid);
+  }
+  for (const pid of nodePids) {
+    const argv = readCmdline(pid) ?? [];
+    const parentPid = parentOf(pid);
     out.push({
       pid,
       command: argv.join(' '),
+      parentPid,
+      parentIsNode: nodePids.has(parentPid),
       inspectorPorts: await findInspectorPorts(pid),
       canOpenInspector: process.platform !== 'win32' && !argv.includes('--disable-sigusr1'),
     });
@@ -113,23 +214,80 @@ export async function listNodeProcesses(): Promise<NodeProcessInfo[]> {
   return out;
 }
 
+/** The port SIGUSR1 opens the inspector on: --inspect-port (argv or NODE_OPTIONS), else 9229. */
+export function inspectPortFor(argv: string[], nodeOptions = ''): number {
+  const words = [...argv, ...nodeOptions.split(/\s+/)];
+  for (let i = 0; i < words.length; i++) {
+    const m = /^--(?:inspect-port|debug-port)(?:=(.*))?$/.exec(words[i]);
+    if (!m) continue;
+    const v = (m[1] ?? words[i + 1] ?? '').split(':').pop() ?? '';
+    if (/^\d+$/.test(v)) return Number(v);
+  }
+  return 9229;
+}
+
+function readNodeOptions(pid: number): string {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return env.find((v) => v.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Which process listens on a loopback or wildcard TCP port, if any can be seen. */
+function portOwner(port: number): number | null {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const e of entries) {
+    const pid = Number(e);
+    if (Number.isInteger(pid) && listeningPortsOf(pid).some((p) => p.port === port)) return pid;
+  }
+  return null;
+}
+
+/** What the process itself printed about its inspector, when its stderr is a file we can read. */
+function inspectorComplaint(pid: number): string | null {
+  try {
+    const path = readlinkSync(`/proc/${pid}/fd/2`);
+    if (!path.startsWith('/') || !statSync(path).isFile()) return null;
+    const text = readFileSync(path, 'utf8').slice(-4096);
+    const lines = text.split('\n').filter((l) => /Starting inspector on .* failed/.test(l));
+    return lines.length > 0 ? lines[lines.length - 1].trim() : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Returns the inspector port of a process, opening the inspector with SIGUSR1 when it is closed.
+ * Nothing is probed or signalled before the process is known to be Node by its executable.
  */
-export async function openInspectorOf(pid: number, options: { timeoutMs?: number } = {}): Promise<number> {
+export async function openInspectorOf(pid: number, options: { timeoutMs?: number } = {}): Promise<OpenedInspector> {
   if (!Number.isInteger(pid) || pid <= 0) throw new AttachError('bad-input', `"${pid}" is not a process id.`);
   if (!processExists(pid)) throw new AttachError('no-process', `There is no process with id ${pid}.`);
-  const open = await findInspectorPorts(pid);
-  if (open.length > 0) return open[0];
-  const argv = readCmdline(pid);
-  if (argv && !isNodeCommand(argv)) {
-    throw new AttachError('no-inspector', `Process ${pid} (${argv[0]}) is not a Node process.`);
+  const exe = executableOf(pid);
+  if ('unreadable' in exe) {
+    throw new AttachError('no-inspector', `Cannot tell whether process ${pid} is a Node process: its executable cannot be read (${exe.unreadable}); run as its user, or start it with --inspect and use --inspect HOST:PORT.`);
   }
+  if (!exe.node) throw new AttachError('no-inspector', `Process ${pid} (${exe.path}) is not a Node process, so it was not signalled.`);
+  const open = await findInspectorPorts(pid);
+  if (open.length > 0) return { port: open[0], opened: false };
+  const argv = readCmdline(pid) ?? [];
   if (process.platform === 'win32') {
     throw new AttachError('no-inspector', `Process ${pid} has no inspector open; start it with --inspect (SIGUSR1 does not exist on Windows).`);
   }
-  if (argv?.includes('--disable-sigusr1')) {
+  if (argv.includes('--disable-sigusr1')) {
     throw new AttachError('no-inspector', `Process ${pid} was started with --disable-sigusr1, so its inspector cannot be opened; start it with --inspect.`);
+  }
+  const port = inspectPortFor(argv, readNodeOptions(pid));
+  const owner = portOwner(port);
+  if (owner !== null && owner !== pid) {
+    throw new AttachError('no-inspector', `Process ${pid} cannot open its inspector: port ${port} is already in use by process ${owner}. Free the port, or start the server with --inspect-port=0.`);
   }
   try {
     process.kill(pid, 'SIGUSR1');
@@ -138,10 +296,14 @@ export async function openInspectorOf(pid: number, options: { timeoutMs?: number
   }
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 100));
     const ports = await findInspectorPorts(pid);
-    if (ports.length > 0) return ports[0];
+    if (ports.length > 0) return { port: ports[0], opened: true };
     if (!processExists(pid)) throw new AttachError('no-process', `Process ${pid} exited.`);
+    const complaint = inspectorComplaint(pid);
+    if (complaint) throw new AttachError('no-inspector', `Process ${pid} could not open its inspector: "${complaint}".`);
+    const taken = portOwner(port);
+    if (taken !== null && taken !== pid) throw new AttachError('no-inspector', `Process ${pid} cannot open its inspector: port ${port} is already in use by process ${taken}.`);
   }
-  throw new AttachError('no-inspector', `Process ${pid} did not open an inspector after SIGUSR1 (is it a Node process?).`);
+  throw new AttachError('no-inspector', `Process ${pid} did not open an inspector on port ${port} within ${Math.round((options.timeoutMs ?? 5000) / 1000)} s after SIGUSR1 (it may be blocked in a long task, or it handles SIGUSR1 itself).`);
 }
