@@ -1,7 +1,8 @@
 // npm run bench: every performance target of the issues, measured once and printed as ratios and
 // times. Machines here are shared and noisy: these are records for the README, not assertions.
-//   node bench/run.mjs [agent|streams|memory|lint|dashboard|extension|diagnostics ...] [--quick] [--json]
+//   node bench/run.mjs [agent|streams|memory|attach|lint|dashboard|extension|diagnostics ...] [--quick] [--json]
 import { agentOverhead, printAgentOverhead } from './agentOverhead.mjs';
+import { attachBench, printAttach } from './attach.mjs';
 import { dashboardBench, printDashboard } from './dashboard.mjs';
 import { diagnosticsBench, extensionBench, printDiagnostics, printExtension } from './extension.mjs';
 import { killAll } from './lib.mjs';
@@ -17,6 +18,7 @@ try {
   if (all || wanted.includes('agent')) printAgentOverhead((results.agent = await agentOverhead(quick ? { rounds: 2, messages: 20000, skipCallgrind: true } : {})));
   if (all || wanted.includes('streams')) printManyStreams((results.streams = await manyStreams()));
   if (all || wanted.includes('memory')) printMemoryFlat((results.memory = await memoryFlat()));
+  if (all || wanted.includes('attach')) printAttach((results.attach = await attachBench()));
   if (all || wanted.includes('lint')) printLint((results.lint = await lintBench()));
   if (all || wanted.includes('dashboard')) printDashboard((results.dashboard = await dashboardBench()));
   if (all || wanted.includes('extension')) printExtension((results.extension = await extensionBench()));

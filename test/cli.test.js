@@ -3,17 +3,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
-const { startServer, startClient, sleep, until, killAll } = require('./helpers/procs');
+const { startServer, startClient, cli, sleep, until, killAll } = require('./helpers/procs');
 const { CLI_PATH, lib } = require('./helpers/lib');
 const { findInspectorPorts } = lib('inspector/nodeProcesses.js');
 
-function cli(args) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_PATH, ...args], { timeout: 30000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 test.after(killAll);
 

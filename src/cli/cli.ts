@@ -116,7 +116,11 @@ async function watch(args: ParsedArgs): Promise<number> {
     if (session.currentHealth.state === 'ok') draw();
   }, 1000);
   return new Promise<number>((resolve) => {
+    let stopped = false;
     const stop = (code: number, message?: string): void => {
+      // Closing the session reports its own close: the first reason to stop is the one kept.
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       void session.close().finally(() => {
         if (message) process.stderr.write(message + '\n');

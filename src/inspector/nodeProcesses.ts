@@ -65,11 +65,13 @@ export function isNodeBinary(path: string): boolean {
     let pos = 0;
     let n = readSync(fd, buf, 0, buf.length, 0);
     if (n >= 4 && buf.readUInt32BE(0) === 0x7f454c46) {
-      while (n > 0 && pos < SCAN_LIMIT) {
+      while (pos < SCAN_LIMIT) {
         if (buf.subarray(0, n).includes(NODE_MARKER)) {
           verdict = true;
           break;
         }
+        if (n < buf.length) break; // the end of the file
+        // Overlap the next block by the marker's length, so a marker across the boundary is seen.
         pos += n - NODE_MARKER.length;
         n = readSync(fd, buf, 0, buf.length, pos);
       }

@@ -99,6 +99,17 @@ async function startPlain(code) {
   return Object.assign(proc, { inspectPort: await inspectorPortFrom(proc) });
 }
 
+/** Runs dist/cli.js to completion: { code, stdout, stderr }. */
+function cli(args, { env = process.env, timeoutMs = 30000 } = {}) {
+  const { execFile } = require('node:child_process');
+  const CLI_PATH = path.join(ROOT, 'dist', 'cli.js');
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_PATH, ...args], { timeout: timeoutMs, env }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls fn until it returns a truthy value. */
@@ -113,4 +124,4 @@ async function until(fn, timeoutMs = 15000, what = 'condition') {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-module.exports = { ROOT, FIXTURES, startServer, startClient, startPlain, spawnTracked, inspectorPortFrom, sleep, until, killAll };
+module.exports = { ROOT, FIXTURES, startServer, startClient, startPlain, spawnTracked, inspectorPortFrom, cli, sleep, until, killAll };
