@@ -50,7 +50,8 @@ test('every kind of call is tracked: adopted ones at attach, new ones from their
     // Go to Handler: where the Upload handler is defined (through addService's bound function).
     const loc = await session.handlerLocation('s1', '/demo.Ingest/Upload');
     assert.match(loc.url, /^file:\/\/.*test\/fixtures\/server\.js$/);
-    assert.equal(loc.line, 20);
+    const fixture = require('node:fs').readFileSync(require('node:path').join(__dirname, 'fixtures', 'server.js'), 'utf8').split('\n');
+    assert.equal(loc.line, fixture.findIndex((l) => l.startsWith('  Upload(call, callback)')), 'the line of the Upload handler (0-based)');
     assert.equal(await session.handlerLocation('s1', '/demo.Ingest/Nope'), null);
 
     // New calls after attach are tracked from their start, with counts, via pushed deltas.

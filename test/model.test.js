@@ -85,7 +85,7 @@ test('a packed snapshot unpacks to the same records, and a malformed one is refu
     stream({ id: 'c2', kind: 'bidi', peer: 'ipv6:[::1]:5000', startedAt: null, observedSince: 1795469385071, lastSentAt: 1795469386000, received: 7, sent: 3, deadline: 1795469999999, state: 'half_closed' }),
     stream({ id: 'c3', method: '/ünï.cödé/"Quoted"\\', serverId: 's2' }),
   ];
-  const head = { agentVersion: 3, pid: 9, node: 'v20', now: 5000, seq: 4, grpcJs: ['1.14.7'], copies: [], servers: [server(null)], ended: [] };
+  const head = { agentVersion: 3, pid: 9, epoch: 'e1', node: 'v20', now: 5000, seq: 4, grpcJs: ['1.14.7'], copies: [], servers: [server(null)], ended: [] };
   const packed = JSON.parse(JSON.stringify({ ...head, ...packStreams(streams, 5000) }));
   assert.equal(packed.strings.filter((s) => s === '/a.B/C').length, 1, 'a repeated string is sent once');
   assert.deepEqual(unpackSnapshot(packed), { ...head, streams });
@@ -121,7 +121,7 @@ test('list --json written from the packed snapshot is the document toListJson de
     }));
   }
   const servers = [server(null), { ...server(2000, '1.14.1'), id: 's2' }];
-  const snap = { agentVersion: 3, pid: 9, node: 'v20', now, seq: 4, grpcJs: ['1.14.7'], copies: [], servers, streams, ended: [] };
+  const snap = { agentVersion: 3, pid: 9, epoch: 'e1', node: 'v20', now, seq: 4, grpcJs: ['1.14.7'], copies: [], servers, streams, ended: [] };
   const packed = JSON.parse(JSON.stringify({ ...snap, streams: undefined, ...packStreams(streams, now) }));
   for (const threshold of [1000, 30000]) {
     const text = listJsonText(packed, threshold);
@@ -132,4 +132,28 @@ test('list --json written from the packed snapshot is the document toListJson de
   const lines = listJsonText(packed, 1000).split('\n');
   assert.equal(lines.filter((l) => l.trimStart().startsWith('{"id":')).length, 600, 'one line per stream');
   assert.deepEqual(JSON.parse(listJsonText({ ...packed, streams: [] }, 1000)).streams, []);
+});
+
+test('a paged snapshot merges into the records one page would give, strings re-indexed', () => {
+  const { packStreams, unpackSnapshot, mergePages, PackedSnapshotError } = lib('agent/packedSnapshot.js');
+  const streams = [stream({ id: 'c1' }), stream({ id: 'c2', serverId: 's2', peer: 'p2' }), stream({ id: 'c3', method: '/x.Y/Z', peer: 'p3', state: 'half_closed' })];
+  const head = { agentVersion: 5, pid: 9, epoch: 'e1', node: 'v20', now: 5000, seq: 4, grpcJs: [], copies: [], servers: [server(null)], ended: [] };
+  const first = { ...head, pageToken: 'p1', next: 1, ...packStreams(streams.slice(0, 1), 5000) };
+  const pages = [{ ...packStreams(streams.slice(1, 2), 5000), next: 2 }, { ...packStreams(streams.slice(2), 5000), next: null }];
+  assert.deepEqual(unpackSnapshot(mergePages(first, pages)).streams, streams);
+  assert.throws(() => mergePages(first, [{ strings: [], streams: [1, 2] }]), PackedSnapshotError);
+});
+
+test('a pushed delta is taken only when well formed and naming streams of this process and install', () => {
+  const { checkDelta } = lib('inspector/deltaCheck.js');
+  const mine = stream({ id: '9-e1-4' });
+  const ok = checkDelta({ seq: 5, now: 1, upserts: [mine], ended: [{ ...mine, endedAt: 2, durationMs: 1, statusCode: 1 }], servers: [server(null)] }, 9, 'e1');
+  assert.deepEqual(ok.delta.upserts, [mine]);
+  const problem = (value) => checkDelta(value, 9, 'e1').problem;
+  assert.match(problem('text'), /unknown shape/);
+  assert.match(problem({ seq: 5, now: 1, upserts: [{ ...mine, kind: 'evil' }], ended: [] }), /malformed record for stream 9-e1-4/);
+  assert.match(problem({ seq: 5, now: 1, upserts: [{ ...mine, id: '8-e1-4' }], ended: [] }), /belongs to process 8/);
+  assert.match(problem({ seq: 5, now: 1, upserts: [{ ...mine, id: '9-e0-4' }], ended: [] }), /earlier attach/);
+  assert.match(problem({ seq: 5, now: 1, upserts: [], ended: [{ id: '9-e1-4' }] }), /malformed/);
+  assert.match(problem({ seq: 5, now: 1, upserts: [], ended: [], servers: [{ id: 's1' }] }), /malformed server/);
 });

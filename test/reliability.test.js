@@ -297,3 +297,28 @@ test('CLI hygiene: a closed pipe ends quietly, target strings cannot drive the t
   assert.equal(noCommand.code, 2);
   assert.match(noCommand.stderr, /Usage: grpc-streams <command>/);
 });
+
+test('a snapshot larger than one page arrives whole: attach, subscribe, refresh and list --json', async () => {
+  const server = await startServer();
+  const client = await startClient(server.port, 'upload', ['--count', '2500', '--messages', '0']);
+  try {
+    const plain = await attach(server.inspectPort);
+    // The client says ready before all 2,500 calls have reached the server.
+    const whole = await until(async () => {
+      const snap = await plain.refresh();
+      return snap.streams.length === 2500 && snap;
+    }, 30000, '2,500 open streams');
+    assert.equal(new Set(whole.streams.map((s) => s.id)).size, 2500);
+    await plain.close();
+    const sub = await attach(server.inspectPort, { subscribe: true });
+    assert.equal(new Set(sub.initialSnapshot.streams.map((s) => s.id)).size, 2500);
+    assert.ok(sub.initialSnapshot.streams.every((s) => s.method === '/demo.Ingest/Upload' && s.kind === 'client_stream' && /^127\.0\.0\.1:\d+$/.test(s.peer)));
+    await sub.close();
+    const r = await cli(['list', '--inspect', `127.0.0.1:${server.inspectPort}`, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).streams.length, 2500);
+  } finally {
+    client.kill();
+    server.kill();
+  }
+});

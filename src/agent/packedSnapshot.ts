@@ -14,6 +14,12 @@ type StreamField = (typeof STREAM_FIELDS)[number];
 export const AT = Object.fromEntries(STREAM_FIELDS.map((f, i) => [f, i])) as Record<StreamField, number>;
 
 export interface PackedSnapshot extends Omit<AgentSnapshot, 'streams'> {
+  /**
+   * A large snapshot comes in pages (each one inspector request, so the target's event loop turns
+   * between them): this one carries the first; `snapshotPage(pageToken, next)` gives the rest.
+   */
+  pageToken?: string | null;
+  next?: number | null;
   strings: string[];
   /**
    * STREAM_FIELDS values per stream; serverId, method, kind, peer and state are indexes into
@@ -44,6 +50,42 @@ export function packStreams(records: Iterable<StreamRecord>, now: number): { str
     );
   }
   return { strings, streams };
+}
+
+/** One further page of a paged snapshot: its own string table, times against the head's now. */
+export interface PackedPage {
+  strings: string[];
+  streams: Array<string | number | null>;
+  next: number | null;
+}
+
+/** The head and its pages as one PackedSnapshot, strings re-indexed into one table. */
+export function mergePages(head: PackedSnapshot, pages: PackedPage[]): PackedSnapshot {
+  const strings = head.strings.slice();
+  const index = new Map(strings.map((v, i) => [v, i]));
+  const streams = head.streams.slice();
+  const STRING_FIELDS = [AT.serverId, AT.method, AT.kind, AT.peer, AT.state];
+  for (const page of pages) {
+    if (!Array.isArray(page?.strings) || !Array.isArray(page.streams) || page.streams.length % STREAM_WIDTH !== 0) {
+      throw new PackedSnapshotError('The agent sent a snapshot page in an unknown shape.');
+    }
+    const remap = page.strings.map((v) => {
+      let i = index.get(v);
+      if (i === undefined) {
+        i = strings.length;
+        strings.push(v);
+        index.set(v, i);
+      }
+      return i;
+    });
+    for (let i = 0; i < page.streams.length; i += STREAM_WIDTH) {
+      for (let f = 0; f < STREAM_WIDTH; f++) {
+        const v = page.streams[i + f];
+        streams.push(STRING_FIELDS.includes(f) && typeof v === 'number' ? (remap[v] ?? -1) : v);
+      }
+    }
+  }
+  return { ...head, pageToken: null, next: null, strings, streams };
 }
 
 const ago = (now: number, t: number | null): number | null => (t === null ? null : now - t);

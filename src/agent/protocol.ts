@@ -153,6 +153,8 @@ export interface AgentApi {
   snapshot(): AgentSnapshot;
   /** The same snapshot as the JSON of a PackedSnapshot (packedSnapshot.ts): what clients read. */
   packedSnapshot(): string;
+  /** A further page of a paged snapshot (JSON of a PackedPage). */
+  snapshotPage(pageToken: string, offset: number): string;
   cancel(id: string): Promise<CancelResult>;
   handlerOf(serverId: string, method: string): unknown;
   handlerLocation(serverId: string, method: string): SourceLocation | null;

@@ -5,7 +5,7 @@ import { kindFromHandlerType } from './kinds';
 import { InFlightCalls } from './inFlightCalls';
 import { functionLocation } from './functionLocation';
 import { PatchSet } from './patches';
-import { packStreams, type PackedSnapshot } from './packedSnapshot';
+import { packStreams, type PackedPage, type PackedSnapshot } from './packedSnapshot';
 import {
   AGENT_VERSION,
   type AgentApi,
@@ -43,6 +43,10 @@ const SINK_LEASE_MS = 30_000;
 /** A cancelled call that has not ended after this long (its status stuck behind queued data) is reset. */
 const CANCEL_RESET_AFTER_MS = 1000;
 const CANCEL_GIVE_UP_AFTER_MS = 3000;
+/** Streams per snapshot page: packing and sending 2,000 takes a few milliseconds of the target's thread. */
+const SNAPSHOT_PAGE = 2000;
+/** A paged snapshot whose reader went away is forgotten after this long. */
+const PAGING_TTL_MS = 60_000;
 
 export class StreamAgent implements AgentApi, CallObserver {
   readonly version = AGENT_VERSION;
@@ -62,6 +66,9 @@ export class StreamAgent implements AgentApi, CallObserver {
   private readonly sinks = new Map<string, Sink>();
   private readonly endWaiters = new Map<TrackedCall, () => void>();
   private readonly inFlight = new InFlightCalls();
+  /** Paged snapshots being read: the calls as they were listed, and the head's clock. */
+  private readonly pagings = new Map<string, { calls: TrackedCall[]; now: number; expires: number }>();
+  private nextPaging = 1;
   /** New for every install of the agent, so ids from an earlier attach never match a later call. */
   readonly epoch = (Date.now() % 1679616).toString(36) + Math.floor(Math.random() * 1296).toString(36);
   private dirty: TrackedCall[] = [];
@@ -148,11 +155,29 @@ export class StreamAgent implements AgentApi, CallObserver {
     return { ...this.snapshotHead(), streams: [...this.live.values()].map((c) => c.toRecord()) };
   }
 
-  /** The snapshot as JSON of a PackedSnapshot: what the inspector client reads. */
+  /** The snapshot as JSON of a PackedSnapshot: what the inspector client reads (paged when large). */
   packedSnapshot(): string {
     const head = this.snapshotHead();
-    const packed: PackedSnapshot = { ...head, ...packStreams(this.live.values(), head.now) };
+    const calls = [...this.live.values()];
+    if (calls.length <= SNAPSHOT_PAGE) return JSON.stringify({ ...head, ...packStreams(calls, head.now) } satisfies PackedSnapshot);
+    const now = Date.now();
+    for (const [token, p] of this.pagings) if (p.expires < now) this.pagings.delete(token);
+    const pageToken = `p${this.nextPaging++}`;
+    this.pagings.set(pageToken, { calls, now: head.now, expires: now + PAGING_TTL_MS });
+    const packed: PackedSnapshot = { ...head, pageToken, next: SNAPSHOT_PAGE, ...packStreams(calls.slice(0, SNAPSHOT_PAGE), head.now) };
     return JSON.stringify(packed);
+  }
+
+  /** The page of a paged snapshot from offset on; calls that ended since the head are left out. */
+  snapshotPage(pageToken: string, offset: number): string {
+    const p = this.pagings.get(String(pageToken));
+    if (!p) throw new Error(`no snapshot ${pageToken} is being read (it expired)`);
+    const from = Math.max(0, Math.floor(Number(offset) || 0));
+    const part = p.calls.slice(from, from + SNAPSHOT_PAGE).filter((c) => !c.ended);
+    const next = from + SNAPSHOT_PAGE < p.calls.length ? from + SNAPSHOT_PAGE : null;
+    if (next === null) this.pagings.delete(String(pageToken));
+    const page: PackedPage = { ...packStreams(part, p.now), next };
+    return JSON.stringify(page);
   }
 
   /** Everything but the streams, and the sequence point the snapshot stands for. */
@@ -236,6 +261,7 @@ export class StreamAgent implements AgentApi, CallObserver {
     this.serverEntries.length = 0;
     this.copies.length = 0;
     this.history = [];
+    this.pagings.clear();
     this.sinks.clear();
     this.clearPending();
     this.onDetach();

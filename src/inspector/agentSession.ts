@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { checkPacked, unpackSnapshot, type PackedSnapshot } from '../agent/packedSnapshot';
+import { checkPacked, mergePages, unpackSnapshot, type PackedPage, type PackedSnapshot } from '../agent/packedSnapshot';
 import { AGENT_GLOBAL_KEY, AGENT_VERSION, foreignStreamId, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
 import { formatAddress, type InspectorAddress } from './address';
 import { CdpConnection } from './cdpConnection';
@@ -67,6 +67,31 @@ function attachExpression(flush: number | 'undefined', withSnapshot: boolean): s
     const snapshot = ${withSnapshot} && attach.copies.some((c) => c.supported) ? a.packedSnapshot() : 'null';
     return '{"installed":' + installed + ',"attach":' + JSON.stringify(attach) + ',"snapshot":' + snapshot + '}';
   })()`;
+}
+
+/** Reads the rest of a paged snapshot, one inspector request per page, and checks the whole. */
+async function completePacked(first: PackedSnapshot, evaluate: (expression: string) => Promise<unknown>): Promise<PackedSnapshot> {
+  let packed = first;
+  if (first && first.pageToken && typeof first.next === 'number') {
+    const pages: PackedPage[] = [];
+    let next: number | null = first.next;
+    while (next !== null) {
+      const page: PackedPage = parseReply<PackedPage>(await evaluate(`${AGENT}.snapshotPage(${JSON.stringify(first.pageToken)}, ${next})`));
+      pages.push(page);
+      next = typeof page.next === 'number' && page.next > next ? page.next : null;
+    }
+    try {
+      packed = mergePages(first, pages);
+    } catch (e) {
+      throw new AttachError('agent-failed', errorMessage(e));
+    }
+  }
+  try {
+    checkPacked(packed);
+  } catch (e) {
+    throw new AttachError('agent-failed', errorMessage(e));
+  }
+  return packed;
 }
 
 /** The agent answers with JSON text (cheaper over the inspector than a returned object). */
@@ -190,21 +215,26 @@ export class AgentSession {
     const snap = unpackSnapshot(sink.packed);
     this.lastSeq = snap.seq;
     this.events.emit('snapshot', snap);
+    for (const payload of sink.early) this.onPush(sink.name, payload);
   }
 
   /** Adds a binding, hands it to the agent (which takes it off the global object) and returns its snapshot. */
-  private static async subscribeSink(cdp: CdpConnection, viaProxy: boolean, evaluate: (e: string) => Promise<unknown>): Promise<{ name: string; packed: PackedSnapshot }> {
+  private static async subscribeSink(cdp: CdpConnection, viaProxy: boolean, evaluate: (e: string) => Promise<unknown>): Promise<{ name: string; packed: PackedSnapshot; early: string[] }> {
     const name = `__grpcStreams_${randomBytes(6).toString('hex')}`;
     // js-debug's CDP proxy shares its own session and forwards only the events asked for.
     if (viaProxy) await cdp.send('JsDebug.subscribe', { events: ['Runtime.bindingCalled'] }).catch(() => undefined);
-    await cdp.send('Runtime.addBinding', { name });
-    const packed = parseReply<PackedSnapshot>(await evaluate(`${AGENT}.subscribe(${JSON.stringify(name)})`));
+    // Deltas can come while a paged snapshot is still being read: keep them for after it.
+    const early: string[] = [];
+    const stop = cdp.on('Runtime.bindingCalled', (e) => {
+      if (e.name === name) early.push(e.payload);
+    });
     try {
-      checkPacked(packed);
-    } catch (e) {
-      throw new AttachError('agent-failed', errorMessage(e));
+      await cdp.send('Runtime.addBinding', { name });
+      const first = parseReply<PackedSnapshot>(await evaluate(`${AGENT}.subscribe(${JSON.stringify(name)})`));
+      return { name, packed: await completePacked(first, evaluate), early };
+    } finally {
+      stop();
     }
-    return { name, packed };
   }
 
   static async attach(options: AttachOptions): Promise<AgentSession> {
@@ -273,21 +303,15 @@ export class AgentSession {
       progress('Adopting servers and calls already running');
       await AgentSession.adoptExisting(cdp, run);
     }
-    let sinkName: string | null = null;
-    let packed = reply.snapshot;
+    const evaluate = async (e: string): Promise<unknown> => (await run(e)).value;
     if (options.subscribe) {
-      const sink = await AgentSession.subscribeSink(cdp, !!options.webSocketUrl, async (e) => (await run(e)).value);
-      sinkName = sink.name;
-      packed = sink.packed;
-    } else if (!packed) {
-      packed = parseReply<PackedSnapshot>((await run(`${AGENT}.packedSnapshot()`)).value);
+      const sink = await AgentSession.subscribeSink(cdp, !!options.webSocketUrl, evaluate);
+      const session = new AgentSession(cdp, label, attach, sink.packed, sink.name, options);
+      for (const payload of sink.early) session.onPush(sink.name, payload);
+      return session;
     }
-    try {
-      checkPacked(packed);
-    } catch (e) {
-      throw new AttachError('agent-failed', errorMessage(e));
-    }
-    return new AgentSession(cdp, label, attach, packed, sinkName, options);
+    const snapshot = reply.snapshot ?? parseReply<PackedSnapshot>(await evaluate(`${AGENT}.packedSnapshot()`));
+    return new AgentSession(cdp, label, attach, await completePacked(snapshot, evaluate), null, options);
   }
 
   /**
@@ -356,7 +380,8 @@ export class AgentSession {
   async refresh(): Promise<AgentSnapshot> {
     let snap: AgentSnapshot;
     try {
-      snap = unpackSnapshot(parseReply<PackedSnapshot>(await this.evaluate(`${AGENT}.packedSnapshot()`)));
+      const first = parseReply<PackedSnapshot>(await this.evaluate(`${AGENT}.packedSnapshot()`));
+      snap = unpackSnapshot(await completePacked(first, (e) => this.evaluate(e)));
     } catch (e) {
       throw e instanceof AttachError ? e : new AttachError('agent-failed', errorMessage(e));
     }
