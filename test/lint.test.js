@@ -32,14 +32,15 @@ test('lint --json lists findings with 1-based positions and exits 1; a clean tre
     file: path.join('test', 'fixtures', 'analysis', 'go', 'eof_basic.go'),
     line: 17,
     column: 13,
-    rule: 'recv-loop-ignores-context',
+    rule: 'recv-without-idle-timeout',
     message: eof.message,
     fixes: ['context-aware', 'async-receive'],
   });
   assert.ok(out.some((f) => f.rule === 'stream-handler-ignores-cancel' && f.file.endsWith('for_await.ts')));
   assert.ok(out.some((f) => f.rule === 'server-without-keepalive' && f.file.endsWith('.go')));
   assert.ok(!out.some((f) => /golden$/.test(f.file)), 'expected outputs are not linted');
-  const clean = await cli(['lint', path.join('test', 'fixtures', 'analysis', 'go', 'watches_ctx.go')]);
+  assert.ok(!out.some((f) => f.file.endsWith('client_loop.go')), 'client streams are never findings');
+  const clean = await cli(['lint', path.join('test', 'fixtures', 'analysis', 'go', 'client_loop.go')]);
   assert.equal(clean.code, 0);
   assert.match(clean.stderr, /No findings/);
   // 2, not 1: the lint could not run.
@@ -74,7 +75,8 @@ test('fix prints the fixed file, --write writes it, and the file then lints clea
   fs.copyFileSync(path.join(FIX, 'go', 'eof_basic.go'), file);
   const printed = await cli(['fix', file, '--line', '17', '--pattern', 'async-receive', '--idle-timeout', '45s']);
   assert.equal(printed.code, 0, printed.stderr);
-  assert.match(printed.stdout, /streamRecv := recvWithIdle\(stream\.Context\(\), stream\.Recv, 45\*time\.Second\)/);
+  assert.match(printed.stdout, /streamRecv := recvWithIdle\(stream\.Context\(\), stream\.Recv, recvIdleTimeout\)/);
+  assert.match(printed.stdout, /\nconst recvIdleTimeout = 45 \* time\.Second\n/, 'the timeout is a named constant beside the helper');
   assert.equal(fs.readFileSync(file, 'utf8'), fs.readFileSync(path.join(FIX, 'go', 'eof_basic.go'), 'utf8'), 'printing changes nothing');
   const wrong = await cli(['fix', file, '--line', '17', '--pattern', 'keepalive']);
   assert.equal(wrong.code, 1);
@@ -143,4 +145,41 @@ test('a fixed handler ends with DEADLINE_EXCEEDED within the idle timeout when i
       server.kill();
     }
   }
+});
+
+test('lint says when it cannot analyse a file: a syntax error (with its line) or a binary file exit 2, unless --allow-parse-errors', async () => {
+  const dir = path.join(TMP, 'broken');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const whole = fs.readFileSync(path.join(FIX, 'go', 'eof_basic.go'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'truncated.go'), whole.slice(0, whole.indexOf('count++')));
+  const r = await cli(['lint', path.join(dir, 'truncated.go')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /truncated\.go:\d+: syntax error: the file does not parse/);
+  assert.match(r.stderr, /No findings; 1 file could not be analysed\./);
+  const allowed = await cli(['lint', path.join(dir, 'truncated.go'), '--allow-parse-errors']);
+  assert.notEqual(allowed.code, 2);
+  assert.match(allowed.stderr, /syntax error/);
+  fs.writeFileSync(path.join(dir, 'blob.go'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]));
+  const bin = await cli(['lint', path.join(dir, 'blob.go'), '--json']);
+  assert.equal(bin.code, 2);
+  assert.deepEqual(JSON.parse(bin.stdout), []);
+  assert.match(bin.stderr, /blob\.go: not a text file/);
+});
+
+test('the Go helper goes into the package once, never only into a _test.go file, and needs Go 1.18', async () => {
+  const dir = path.join(TMP, 'pkg');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const src = fs.readFileSync(path.join(FIX, 'go', 'eof_basic.go'), 'utf8');
+  // A test file of the package got the helper first.
+  fs.writeFileSync(path.join(dir, 'upload_test.go'), (await cli(['fix', path.join(FIX, 'go', 'eof_basic.go'), '--line', '17', '--pattern', 'async-receive'])).stdout.replace('func Register', 'func registerForTest'));
+  fs.writeFileSync(path.join(dir, 'upload.go'), src);
+  const fixed = await cli(['fix', path.join(dir, 'upload.go'), '--line', '17', '--pattern', 'async-receive']);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /func recvWithIdle\[T any\]/, 'the package build gets its own helper');
+  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/old\n\ngo 1.17\n');
+  const old = await cli(['fix', path.join(dir, 'upload.go'), '--line', '17', '--pattern', 'async-receive']);
+  assert.equal(old.code, 1);
+  assert.match(old.stderr, /needs Go 1\.18 \(generics\); this module says go 1\.17/);
 });

@@ -5,6 +5,7 @@ import { analyzeWhole } from './documentAnalysis';
 import { goParser } from './goParser';
 import { goLintSpans, toRanges } from './goRegions';
 import { analyzeGoTree } from './goRules';
+import type { Node } from 'web-tree-sitter';
 import { withLineEndingsOf } from './textLines';
 import { tsFixEdits } from './tsFixes';
 import { analyzeTsSource, parseTs } from './tsRules';
@@ -21,6 +22,34 @@ export function analyze(fileName: string, text: string): Promise<Finding[]> {
  * broken file: then the whole file decides).
  */
 export async function lintGo(fileName: string, text: string, worthSkipping?: number): Promise<Finding[]> {
+  return (await lintGoReport(fileName, text, worthSkipping)).findings;
+}
+
+/** Where the first syntax error of a tree is (1-based line), or null. */
+function firstSyntaxError(root: Node): number | null {
+  if (!root.hasError) return null;
+  const c = root.walk();
+  try {
+    // Down into the first child that holds an error, until the error itself.
+    for (;;) {
+      const n = c.currentNode;
+      if (n.isError || n.isMissing) return n.startPosition.row + 1;
+      let found = false;
+      for (let ok = c.gotoFirstChild(); ok; ok = c.gotoNextSibling()) {
+        if (c.currentNode.hasError || c.currentNode.isMissing) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return n.startPosition.row + 1;
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+/** A Go file's findings, and the line of its first syntax error when it does not parse. */
+export async function lintGoReport(fileName: string, text: string, worthSkipping?: number): Promise<{ findings: Finding[]; syntaxErrorLine: number | null }> {
   const parser = await goParser();
   const spans = goLintSpans(text, worthSkipping);
   let tree = spans ? parser.parse(text, null, { includedRanges: toRanges(text, spans) }) : null;
@@ -31,7 +60,7 @@ export async function lintGo(fileName: string, text: string, worthSkipping?: num
   tree ??= parser.parse(text);
   if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
   try {
-    return analyzeGoTree(tree, text).map(publicFinding);
+    return { findings: analyzeGoTree(tree, text).map(publicFinding), syntaxErrorLine: firstSyntaxError(tree.rootNode) };
   } finally {
     tree.delete();
   }
@@ -40,7 +69,8 @@ export async function lintGo(fileName: string, text: string, worthSkipping?: num
 /** True when a file imports gRPC at all (diagnostics stay off otherwise). */
 export function mentionsGrpc(fileName: string, text: string): boolean {
   const lang = languageOf(fileName);
-  if (lang === 'go') return text.includes('google.golang.org/grpc');
+  // A handler file may import only its generated package: a Recv() call is enough to look.
+  if (lang === 'go') return text.includes('google.golang.org/grpc') || text.includes('.Recv()');
   if (lang) return text.includes('@grpc/grpc-js');
   return false;
 }
@@ -80,11 +110,16 @@ export async function fixText(fileName: string, text: string, where: { line: num
   return applyEdits(text, await fixEdits(fileName, text, where, kind, options));
 }
 
-/** Whether one of these Go files (the same package) already declares the async-receive helper. */
-export async function goHelperDeclaredIn(files: Array<{ name: string; text: string }>): Promise<boolean> {
+/**
+ * Whether one of these Go files (the same package) already declares the async-receive helper. A
+ * declaration in a _test.go file counts only for a test file: the package's own build omits it.
+ */
+export async function goHelperDeclaredIn(files: Array<{ name: string; text: string }>, forFile = ''): Promise<boolean> {
   const parser = await goParser();
+  const forTest = forFile.endsWith('_test.go');
   for (const f of files) {
     if (!f.name.endsWith('.go') || !f.text.includes(GO_HELPER_NAME)) continue;
+    if (f.name.endsWith('_test.go') && !forTest) continue;
     const tree = parser.parse(f.text);
     if (!tree) continue;
     try {

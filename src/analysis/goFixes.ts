@@ -17,24 +17,35 @@ export function goDuration(ms: number, compact = false): string {
   return `${ms}${sp}*${sp}time.Millisecond`;
 }
 
+export const GO_IDLE_CONSTANT = 'recvIdleTimeout';
+
 // The receiver goroutine selects on the context for every send, so it always finishes after the
-// handler returns (the textbook version blocks forever on an unbuffered send nobody reads).
-const HELPER = `
+// handler returns (the textbook version blocks forever on an unbuffered send nobody reads). The
+// result type is declared outside the generic function: Go before 1.20 rejects type declarations
+// inside one.
+function helperText(idleMs: number): string {
+  return `
+// ${GO_IDLE_CONSTANT} is how long ${GO_HELPER_NAME} waits for the client's next message: a healthy
+// stream that is quiet for longer than this is ended with DEADLINE_EXCEEDED.
+const ${GO_IDLE_CONSTANT} = ${goDuration(idleMs)}
+
+// ${GO_HELPER_NAME}Result is one Recv outcome handed from the receiving goroutine.
+type ${GO_HELPER_NAME}Result[T any] struct {
+	msg T
+	err error
+}
+
 // ${GO_HELPER_NAME} returns a receive function for a gRPC stream that waits on the stream, its
 // context and an idle timer at once. A separate goroutine does the blocking Recv; it selects on
 // ctx for every send, so it never outlives the handler. When the client sends nothing for idle,
 // the returned function fails with DEADLINE_EXCEEDED. Added by gRPC Stream Debugger.
 func ${GO_HELPER_NAME}[T any](ctx context.Context, recv func() (T, error), idle time.Duration) func() (T, error) {
-	type result struct {
-		msg T
-		err error
-	}
-	results := make(chan result, 1)
+	results := make(chan ${GO_HELPER_NAME}Result[T], 1)
 	go func() {
 		for {
 			msg, err := recv()
 			select {
-			case results <- result{msg, err}:
+			case results <- ${GO_HELPER_NAME}Result[T]{msg, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -64,6 +75,7 @@ func ${GO_HELPER_NAME}[T any](ctx context.Context, recv func() (T, error), idle 
 	}
 }
 `;
+}
 
 /** Whether a file declares the async-receive helper (a top-level function). */
 export function declaresHelper(root: Node): boolean {
@@ -105,14 +117,17 @@ function asyncReceive(source: string, tree: Tree, site: GoRecvLoop, options: Fix
     {
       start: at,
       end: at,
-      newText: `${indent}${name} := ${GO_HELPER_NAME}(${site.streamExpr}.Context(), ${site.streamExpr}.Recv, ${goDuration(options.idleTimeoutMs, true)})\n`,
+      newText: `${indent}${name} := ${GO_HELPER_NAME}(${site.streamExpr}.Context(), ${site.streamExpr}.Recv, ${GO_IDLE_CONSTANT})\n`,
     },
     ...site.recvCalls.map((c) => ({ start: c.startIndex, end: c.endIndex, newText: `${name}()` })),
   ];
+  if (options.goVersion && compareGoVersions(options.goVersion, '1.18') < 0) {
+    throw new AnalysisError(`the idle-timeout helper needs Go 1.18 (generics); this module says go ${options.goVersion}`);
+  }
   if (!declaresHelper(tree.rootNode) && !options.goHelperDeclaredElsewhere) {
     const end = source.length;
     const trailing = source.endsWith('\n') ? '' : '\n';
-    edits.push({ start: end, end, newText: trailing + HELPER });
+    edits.push({ start: end, end, newText: trailing + helperText(options.idleTimeoutMs) });
   }
   edits.push(...goImportEdits(source, tree.rootNode, ['context', 'time', 'google.golang.org/grpc/codes', 'google.golang.org/grpc/status']));
   return edits;
@@ -126,8 +141,14 @@ function keepalive(source: string, tree: Tree, site: GoNewServer, options: FixOp
   // Clients may ping as often as the server does; stricter enforcement would GOAWAY them.
   const policy = `${g}.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: ${goDuration(Math.min(options.keepaliveTimeMs, 5000))}, PermitWithoutStream: true})`;
   const first = args.namedChildren.find((c) => c && c.type !== 'comment');
+  const spread = args.namedChildren.find((c) => c?.type === 'variadic_argument');
   let edit: TextEdit;
-  if (!first) {
+  if (spread) {
+    // grpc.NewServer(opts...) takes no other argument beside a spread: extend the slice instead.
+    const inner = spread.namedChild(0);
+    if (!inner) throw new AnalysisError('cannot read the spread argument of grpc.NewServer');
+    edit = { start: spread.startIndex, end: spread.endIndex, newText: `append(${inner.text}, ${params}, ${policy})...` };
+  } else if (!first) {
     edit = { start: args.startIndex + 1, end: args.endIndex - 1, newText: `${params}, ${policy}` };
   } else if (first.startPosition.row > args.startPosition.row) {
     const indent = lineIndent(source, first.startIndex);
@@ -136,6 +157,14 @@ function keepalive(source: string, tree: Tree, site: GoNewServer, options: FixOp
     edit = { start: first.startIndex, end: first.startIndex, newText: `${params}, ${policy}, ` };
   }
   return [edit, ...goImportEdits(source, tree.rootNode, ['time', 'google.golang.org/grpc/keepalive'])];
+}
+
+/** -1, 0 or 1 for Go versions like 1.17, 1.21.3. */
+export function compareGoVersions(a: string, b: string): number {
+  const pa = a.split('.').map((x) => parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0) ? -1 : 1;
+  return 0;
 }
 
 export function goFixEdits(source: string, tree: Tree, finding: GoFinding, kind: FixKind, options: FixOptions): TextEdit[] {

@@ -1,6 +1,8 @@
-// Go rules: receive loops that ignore the stream's context, servers without keepalive.
+// Go rules: receive loops of server handlers with no idle timeout, servers without keepalive.
+// A stream is a server stream by its declared type (a handler's parameter, a helper's parameter,
+// a struct field), never by what the loop around it looks like: client streams are never findings.
 import type { Node, Tree } from 'web-tree-sitter';
-import { importName, importSpecs, importsAny, parametersOf, resultShape } from './goSyntax';
+import { importName, importSpecs, parametersOf, resultShape } from './goSyntax';
 import { Spellings } from './spellings';
 import type { Finding, FixKind } from './types';
 
@@ -22,7 +24,8 @@ export interface GoNewServer {
 
 export type GoFinding = Finding & { site: GoRecvLoop | GoNewServer };
 
-const STREAM_TYPE = /(?:^|\.)(?:\w+_\w+Server|BidiStreamingServer|ClientStreamingServer|ServerStream)(?:\[.*\])?$/s;
+/** Generated `<Service>_<Method>Server`, or grpc's generic server streams that can receive. */
+export const SERVER_STREAM_TYPE = /^\*?(?:\w+\.)?(?:[A-Z]\w*_\w+Server|BidiStreamingServer|ClientStreamingServer)(?:\[[^\]]*\])?$/s;
 
 function toRange(n: Node): Finding['range'] {
   return { start: { line: n.startPosition.row, column: n.startPosition.column }, end: { line: n.endPosition.row, column: n.endPosition.column } };
@@ -102,6 +105,26 @@ class TokenLocator {
   }
 }
 
+/** Field name → declared types, from the struct types of the file. */
+function structFieldTypes(root: Node): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let i = 0, n = root.namedChildCount; i < n; i++) {
+    const decl = root.namedChild(i);
+    if (!decl || decl.type !== 'type_declaration' || !decl.text.includes('Server')) continue;
+    for (const field of decl.descendantsOfType('field_declaration')) {
+      const type = field?.childForFieldName('type')?.text;
+      if (!field || !type) continue;
+      for (const c of field.namedChildren) {
+        if (c?.type !== 'field_identifier') continue;
+        const list = out.get(c.text) ?? [];
+        list.push(type);
+        out.set(c.text, list);
+      }
+    }
+  }
+  return out;
+}
+
 function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ name: string; type: string }>>): string | null {
   for (const fn of fns) {
     let params = cache.get(fn.startIndex);
@@ -118,25 +141,37 @@ function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ 
  */
 export function analyzeGoTree(tree: Tree, text: string): GoFinding[] {
   const root = tree.rootNode;
-  const specs = importSpecs(root);
-  if (!importsAny(specs, 'google.golang.org/grpc')) return [];
-  return findGo(new Spellings(text), new TokenLocator(root), specs);
+  // No gRPC import needed: handler files often import only their generated package.
+  return findGo(new Spellings(text), new TokenLocator(root), importSpecs(root), root);
 }
 
-function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): GoFinding[] {
+function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: Node): GoFinding[] {
   const findings: GoFinding[] = [];
-  const ioName = importName(specs, 'io');
   const params = new Map<number, Array<{ name: string; type: string }>>();
-  /** `io.EOF` somewhere in [start, end). */
-  const mentionsEof = (start: number, end: number): boolean =>
-    ioName !== null &&
-    spelled.of('EOF', start, end).some((o) => {
-      const operand = locator.selectorAt(o, 'EOF', false)?.selector.childForFieldName('operand');
-      return operand?.type === 'identifier' && operand.text === ioName;
-    });
+  let fields: Map<string, string[]> | null = null;
+  /** The declared type says server stream: a parameter (`stream pb.X_YServer`) or a struct field (`s.stream`). */
+  const isServerStream = (operand: Node, fns: Node[]): boolean => {
+    if (operand.type === 'identifier') {
+      const declared = typeOfIdentifier(operand.text, fns, params);
+      return declared !== null && SERVER_STREAM_TYPE.test(declared);
+    }
+    if (operand.type === 'selector_expression') {
+      const field = operand.childForFieldName('field')?.text;
+      if (!field) return false;
+      fields ??= structFieldTypes(root);
+      const types = fields.get(field) ?? [];
+      // Every struct field of that name must be a server stream: a client field of the same name makes it unknown.
+      return types.length > 0 && types.every((t) => SERVER_STREAM_TYPE.test(t));
+    }
+    return false;
+  };
   /** `X.Done()`, `ctx.Err()` or `X.Context().Err()` in [start, end). */
   const checksContext = (start: number, end: number): boolean =>
-    spelled.of('Done', start, end).some((o) => !!locator.selectorAt(o, 'Done', true)) ||
+    spelled.of('Done', start, end).some((o) => {
+      // ctx.Done(), stream.Context().Done(): not wg.Done() or a done channel of the handler's own.
+      const operand = locator.selectorAt(o, 'Done', true)?.selector.childForFieldName('operand');
+      return !!operand && (/(?:^|\.)ctx$/i.test(operand.text) || operand.text.endsWith('.Context()'));
+    }) ||
     spelled.of('Err', start, end).some((o) => {
       const operand = locator.selectorAt(o, 'Err', true)?.selector.childForFieldName('operand');
       return !!operand && (operand.text === 'ctx' || operand.text.endsWith('.Context()'));
@@ -164,31 +199,32 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[]): GoFin
       if (existing.streamExpr === operand.text) existing.recvCalls.push(at.call);
       continue;
     }
-    const declared = operand.type === 'identifier' ? typeOfIdentifier(operand.text, fns, params) : null;
-    const isStream = (declared !== null && STREAM_TYPE.test(declared)) || mentionsEof(loop.startIndex, loop.endIndex);
-    if (!isStream) continue;
+    if (!isServerStream(operand, fns)) continue;
     const above = at.path[loopIndex - 1];
     const statement = above && above.type === 'labeled_statement' ? above : loop;
     loops.set(loop.startIndex, { kind: 'recv-loop', loop, statement, recvCalls: [at.call], streamExpr: operand.text, fn: fns[0] });
   }
+  const grpcName = importName(specs, 'google.golang.org/grpc');
+  const hasKeepalive = spelled.of('KeepaliveParams').some((o) => locator.selectorAt(o, 'KeepaliveParams', false)?.selector.childForFieldName('operand')?.type === 'identifier');
   for (const site of loops.values()) {
-    if (checksContext(site.loop.startIndex, site.loop.endIndex)) continue;
     const fixes: FixKind[] = [];
-    if (resultShape(site.fn) !== 'other') fixes.push('context-aware');
+    // Checking the context between messages stops the handler's own work early; it cannot unblock Recv.
+    if (resultShape(site.fn) !== 'other' && !checksContext(site.loop.startIndex, site.loop.endIndex)) fixes.push('context-aware');
     fixes.push('async-receive');
+    const deadConnection = hasKeepalive
+      ? 'a dead connection is noticed by the keepalive configured in this file'
+      : 'a dead connection is noticed only by server keepalive (after about 2 h with grpc-go\'s defaults)';
     findings.push({
-      rule: 'recv-loop-ignores-context',
+      rule: 'recv-without-idle-timeout',
       language: 'go',
       range: toRange(site.recvCalls[0]),
-      message: `This loop blocks in ${site.streamExpr}.Recv() and never checks ${site.streamExpr}.Context(): if the client vanishes without closing its connection, the handler waits forever.`,
+      message: `This handler blocks in ${site.streamExpr}.Recv() with no idle timeout: a client that goes silent keeps this goroutine forever, and ${deadConnection}.`,
       fixes,
       site,
     });
   }
 
   // server-without-keepalive
-  const grpcName = importName(specs, 'google.golang.org/grpc');
-  const hasKeepalive = spelled.of('KeepaliveParams').some((o) => locator.selectorAt(o, 'KeepaliveParams', false)?.selector.childForFieldName('operand')?.type === 'identifier');
   if (grpcName && !hasKeepalive) {
     for (const o of spelled.of('NewServer')) {
       const call = locator.selectorAt(o, 'NewServer', true);

@@ -1,7 +1,7 @@
 // `grpc-streams lint`: walks paths, analyzes every Go/TS/JS file that imports gRPC.
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { analyze, mentionsGrpc } from './analyzer';
+import { analyze, lintGoReport, mentionsGrpc } from './analyzer';
 import { languageOf, type Finding } from './types';
 
 const SKIP_DIRS = new Set(['node_modules', 'vendor', '.git', 'dist', 'out', '.vscode-test', 'third_party']);
@@ -53,7 +53,19 @@ export function collectFiles(paths: string[]): string[] {
   return out;
 }
 
-export async function lintPaths(paths: string[], cwd = process.cwd()): Promise<FileFinding[]> {
+/** A file that could not be analysed (whole or in part), and why. */
+export interface FileProblem {
+  file: string;
+  /** 1-based, when the problem has a place. */
+  line: number | null;
+  message: string;
+}
+
+/**
+ * Findings under `paths`. Files that cannot be analysed (a syntax error, not text) are added to
+ * `problems` when given: their findings, if any, cover only what parsed.
+ */
+export async function lintPaths(paths: string[], cwd = process.cwd(), problems?: FileProblem[]): Promise<FileFinding[]> {
   const findings: FileFinding[] = [];
   for (const file of collectFiles(paths)) {
     let text: string;
@@ -62,8 +74,19 @@ export async function lintPaths(paths: string[], cwd = process.cwd()): Promise<F
     } catch (e) {
       throw unreadable(file, e);
     }
+    const name = relative(cwd, file) || file;
+    if (text.includes('\0')) {
+      problems?.push({ file: name, line: null, message: 'not a text file (it holds NUL bytes), so it was not analysed' });
+      continue;
+    }
     if (!mentionsGrpc(file, text)) continue;
-    for (const f of await analyze(file, text)) findings.push({ file: relative(cwd, file) || file, ...f });
+    if (languageOf(file) === 'go') {
+      const report = await lintGoReport(file, text);
+      for (const f of report.findings) findings.push({ file: name, ...f });
+      if (report.syntaxErrorLine !== null) problems?.push({ file: name, line: report.syntaxErrorLine, message: 'syntax error: the file does not parse, so what follows it may have gone unchecked' });
+      continue;
+    }
+    for (const f of await analyze(file, text)) findings.push({ file: name, ...f });
   }
   return findings;
 }

@@ -1,6 +1,9 @@
 // What the analysis reports and how fixes are expressed: plain data shared by the CLI and VS Code.
 
-export type RuleId = 'recv-loop-ignores-context' | 'server-without-keepalive' | 'stream-handler-ignores-cancel';
+export type RuleId = 'recv-without-idle-timeout' | 'server-without-keepalive' | 'stream-handler-ignores-cancel';
+
+/** Ids that rules had before, as settings may still spell them. */
+export const RENAMED_RULES: Record<string, RuleId> = { 'recv-loop-ignores-context': 'recv-without-idle-timeout' };
 export type FixKind = 'context-aware' | 'async-receive' | 'keepalive';
 export type Language = 'go' | 'typescript' | 'javascript';
 
@@ -43,13 +46,18 @@ export interface FixOptions {
   keepaliveTimeoutMs: number;
   /** True when another file of the same Go package already declares the helper. */
   goHelperDeclaredElsewhere?: boolean;
+  /** The `go` directive of the file's go.mod (the helper needs generics: 1.18). */
+  goVersion?: string;
 }
 
 export const DEFAULT_FIX_OPTIONS: FixOptions = { idleTimeoutMs: 30_000, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 };
 
-export const FIX_TITLES: Record<FixKind, (o: FixOptions) => string> = {
-  'context-aware': () => 'Stop the receive loop when the stream context is done',
-  'async-receive': (o) => `Receive asynchronously with a ${Math.round(o.idleTimeoutMs / 1000)} s idle timeout (ends the call with DEADLINE_EXCEEDED)`,
+export const FIX_TITLES: Record<FixKind, (o: FixOptions, language?: Language) => string> = {
+  'context-aware': (_o, language) =>
+    language === 'go'
+      ? 'Check the stream context between messages (stops the handler\'s own work once the stream ends; it does not unblock Recv)'
+      : 'Stop the receive loop when the stream context is done',
+  'async-receive': (o) => `Receive asynchronously with a ${Math.round(o.idleTimeoutMs / 1000)} s idle timeout (ends a silent client with DEADLINE_EXCEEDED)`,
   keepalive: (o) => `Add server keepalive (ping every ${Math.round(o.keepaliveTimeMs / 1000)} s, timeout ${Math.round(o.keepaliveTimeoutMs / 1000)} s)`,
 };
 
