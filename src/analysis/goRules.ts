@@ -105,6 +105,20 @@ class TokenLocator {
   }
 }
 
+/**
+ * grpc.NewServer(opts...) where opts is a parameter of the function around it: the caller's
+ * options, which may well hold keepalive; nothing here says they do not.
+ */
+function forwardsCallersOptions(call: Node, path: Node[]): boolean {
+  const spread = call.childForFieldName('arguments')?.namedChildren.find((c) => c?.type === 'variadic_argument');
+  const name = spread?.namedChild(0);
+  if (!name || name.type !== 'identifier') return false;
+  for (let i = path.length - 1; i >= 0; i--) {
+    if (FUNCTION_TYPES.has(path[i].type)) return parametersOf(path[i]).some((p) => p.name === name.text);
+  }
+  return false;
+}
+
 /** Field name → declared types, from the struct types of the file. */
 function structFieldTypes(root: Node): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -229,6 +243,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     for (const o of spelled.of('NewServer')) {
       const call = locator.selectorAt(o, 'NewServer', true);
       if (!call?.call || call.selector.childForFieldName('operand')?.text !== grpcName) continue;
+      if (forwardsCallersOptions(call.call, call.path)) continue;
       findings.push({
         rule: 'server-without-keepalive',
         language: 'go',
