@@ -1,0 +1,73 @@
+// The Go fixes do what their titles say, at run time, against real grpc-go: a handler fixed with
+// "Receive asynchronously with an idle timeout" ends a client frozen with SIGSTOP with
+// DEADLINE_EXCEEDED and leaves no goroutine behind, while a normal stream keeps its result.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { spawnTracked, cli, until, killAll, ROOT } = require('./helpers/procs');
+
+const MODULE = path.join(ROOT, 'test', 'fixtures', 'analysis', 'gomod');
+const TMP = path.join(ROOT, 'test', '.tmp', 'goruntime');
+const GO_ENV = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' };
+
+test.after(killAll);
+
+/** A copy of the module with cmd/ingest/main.go as given, built; returns the binary's path. */
+function build(name, mainGo) {
+  const dir = path.join(TMP, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(MODULE, dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cmd', 'ingest', 'main.go'), mainGo);
+  const bin = path.join(dir, 'ingest');
+  const r = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: dir, env: GO_ENV, encoding: 'utf8' });
+  assert.equal(r.status, 0, `go build: ${r.stderr}`);
+  return bin;
+}
+
+/** { n: all goroutines, handler: those in the handler or its receive helper }. */
+async function goroutines(server) {
+  const before = server.events.length;
+  server.send('goroutines');
+  return server.waitFor((e) => e.event === 'goroutines' && server.events.indexOf(e) >= before);
+}
+
+test('the idle-timeout fix ends a frozen client with DEADLINE_EXCEEDED and leaves no goroutine; a normal stream keeps its result', async () => {
+  const original = fs.readFileSync(path.join(MODULE, 'cmd', 'ingest', 'main.go'), 'utf8');
+  const file = path.join(TMP, 'main.go');
+  fs.mkdirSync(TMP, { recursive: true });
+  fs.writeFileSync(file, original);
+  const lint = await cli(['lint', file, '--json']);
+  const finding = JSON.parse(lint.stdout).find((f) => f.rule === 'recv-without-idle-timeout');
+  assert.ok(finding, 'the handler\'s Recv loop is a finding');
+  assert.equal(JSON.parse(lint.stdout).filter((f) => f.rule === 'recv-without-idle-timeout').length, 1, 'the client\'s CloseAndRecv is none');
+  const fixed = await cli(['fix', file, '--line', String(finding.line), '--pattern', 'async-receive', '--idle-timeout', '1s']);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  const bin = build('fixed', fixed.stdout);
+
+  const server = spawnTracked(bin, ['server'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const addr = `127.0.0.1:${port}`;
+  // A normal stream: three messages, half-close, the total comes back.
+  const normal = spawnTracked(bin, ['client', addr, 'normal']);
+  assert.deepEqual(await normal.waitFor((e) => e.event === 'client-done', 20000), { event: 'client-done', code: 'OK', size: 30 });
+  // A client that sends one message and freezes without closing anything.
+  const silent = spawnTracked(bin, ['client', addr, 'silent']);
+  await silent.waitFor((e) => e.event === 'sent', 20000);
+  silent.freeze();
+  const during = await goroutines(server);
+  const ended = await server.waitFor((e) => e.event === 'handler-returned' && e.code !== 'OK', 20000, 'the silent call to end');
+  assert.equal(ended.code, 'DeadlineExceeded');
+  // Nothing of the call stays: the receiving goroutine left with the handler, while the frozen
+  // client's connection is still open.
+  assert.ok(during.handler >= 1, `the handler was running (${during.handler} goroutines)`);
+  await until(async () => (await goroutines(server)).handler === 0, 10000, 'no goroutine left in the handler or its helper');
+  silent.thaw();
+  assert.equal((await silent.waitFor((e) => e.event === 'client-done', 20000)).code, 'DeadlineExceeded');
+  assert.equal((await goroutines(server)).handler, 0);
+  silent.kill();
+  normal.kill();
+  server.kill();
+});
