@@ -10,7 +10,7 @@ const { StreamStore } = lib('model/streamStore.js');
 const { renderStreams, formatIdle } = lib('cli/table.js');
 
 const server = (timeMs, version = '1.14.7') => ({ id: 's1', grpcJsVersion: version, addresses: [], methods: [], keepalive: { timeMs, timeoutMs: null, maxConnectionIdleMs: null, maxConnectionAgeMs: null } });
-const stream = (over = {}) => ({ id: 'c1', serverId: 's1', method: '/a.B/C', kind: 'client_stream', peer: 'p', startedAt: 0, observedSince: 0, lastReceivedAt: 1000, lastSentAt: null, received: 1, sent: 0, deadline: null, state: 'active', ...over });
+const stream = (over = {}) => ({ id: 'c1', serverId: 's1', method: '/a.B/C', kind: 'client_stream', peer: 'p', startedAt: 0, observedSince: 0, lastReceivedAt: 1000, lastSentAt: null, received: 1, sent: 0, deadline: null, state: 'active', connectionId: 'k1', queuedBytes: 0, liveness: 'unknown', livenessCheckedAt: null, rttMs: null, ...over });
 
 test('idle time is measured from the latest of received, sent and start', () => {
   assert.equal(idleMs(stream({ lastReceivedAt: 1000, lastSentAt: 5000 }), 9000), 4000);
@@ -156,4 +156,19 @@ test('a pushed delta is taken only when well formed and naming streams of this p
   assert.match(problem({ seq: 5, now: 1, upserts: [{ ...mine, id: '9-e0-4' }], ended: [] }), /earlier attach/);
   assert.match(problem({ seq: 5, now: 1, upserts: [], ended: [{ id: '9-e1-4' }] }), /malformed/);
   assert.match(problem({ seq: 5, now: 1, upserts: [], ended: [], servers: [{ id: 's1' }] }), /malformed server/);
+});
+
+test('suspect reasons say what the PING and the queue tell', () => {
+  const { judgeStream } = lib('model/suspect.js');
+  const now = 200_000;
+  const silent = stream({ lastReceivedAt: 20_000 });
+  assert.deepEqual(judgeStream({ ...silent, liveness: 'alive', rttMs: 0.28 }, server(null), now, 60_000).reasons, [
+    'the client answers PINGs (0.3 ms) but has sent nothing for 3 min',
+    'server has no keepalive',
+    'client has not half-closed',
+  ]);
+  assert.deepEqual(judgeStream({ ...silent, liveness: 'dead', lastReceivedAt: now }, server(null), now, 60_000), { suspect: true, reasons: ['the client did not answer a PING: it is gone', 'server has no keepalive', 'client has not half-closed'] });
+  const writer = stream({ kind: 'server_stream', lastSentAt: now, queuedBytes: 6.2 * 1024 * 1024 });
+  assert.equal(judgeStream(writer, server(1000), now, 60_000).reasons[0], 'the client stopped reading: 6.2 MB queued');
+  assert.equal(judgeStream({ ...writer, queuedBytes: 65_545 }, server(1000), now, 60_000).suspect, false, 'one window of queued data is normal');
 });

@@ -59,3 +59,39 @@ export function hookCallPrototype(proto: object, patches: PatchSet, isDetached: 
     return orig.apply(this, args);
   });
 }
+
+/** The grpc-js call under an interceptor chain (ServerInterceptingCall → ... → the base call). */
+function baseOf(call: Loose): Loose {
+  let c = call;
+  for (let i = 0; c && i < 32; i++) {
+    if (c[TRACK] !== undefined || (c.stream && typeof c.handler === 'object')) return c;
+    c = c.nextCall;
+  }
+  return null;
+}
+
+/**
+ * The handler's writable stream buffers the messages HTTP/2 has not taken yet: its first write
+ * tells the call which stream that is, and each serialized message its size.
+ */
+export function hookWriteQueues(baseProto: object, writableProtos: object[], patches: PatchSet, isDetached: () => boolean): void {
+  patches.wrap(baseProto, 'serializeMessage', (orig) => function (this: Loose, ...args: unknown[]) {
+    const out = orig.apply(this, args) as Loose;
+    const t: TrackedCall | undefined = this[TRACK];
+    if (t !== undefined) {
+      try { t.lastMessageBytes = out?.byteLength ?? t.lastMessageBytes; } catch { /* ignore */ }
+    }
+    return out;
+  });
+  for (const proto of writableProtos) {
+    patches.wrap(proto, '_write', (orig) => function (this: Loose, ...args: unknown[]) {
+      if (!isDetached()) {
+        try {
+          const t: TrackedCall | undefined = baseOf(this.call)?.[TRACK];
+          if (t && t.userStream === null) t.userStream = this;
+        } catch { /* never throw into grpc-js */ }
+      }
+      return orig.apply(this, args);
+    });
+  }
+}

@@ -10,6 +10,8 @@ export interface LoadedCopy extends GrpcJsCopy {
   Server: Loose;
   /** grpc-js's BaseServerInterceptingCall class, for finding calls in flight; null if not loaded. */
   BaseCall: Loose;
+  /** The handler-facing writable streams (server-call.js), whose buffers hold what the client has not taken. */
+  WritableStreams: Loose[];
 }
 
 const SERVER_SUFFIX = /[\\/]build[\\/]src[\\/]server\.js$/;
@@ -33,6 +35,8 @@ export function findLoadedCopies(moduleCache: Record<string, Loose>, readFile: (
     const sep = key.includes('\\') ? '\\' : '/';
     const interceptorsModule = moduleCache[dir + sep + ['build', 'src', 'server-interceptors.js'].join(sep)];
     const BaseCall = interceptorsModule && interceptorsModule.exports && interceptorsModule.exports.BaseServerInterceptingCall;
+    const callModule = moduleCache[dir + sep + ['build', 'src', 'server-call.js'].join(sep)]?.exports;
+    const WritableStreams = [callModule?.ServerWritableStreamImpl, callModule?.ServerDuplexStreamImpl].filter((c) => typeof c === 'function');
     const version = String(pkg.version);
     found.push({
       version,
@@ -40,6 +44,7 @@ export function findLoadedCopies(moduleCache: Record<string, Loose>, readFile: (
       supported: compareVersions(version, MIN_SUPPORTED_GRPC_JS) >= 0 && typeof BaseCall === 'function',
       Server,
       BaseCall: typeof BaseCall === 'function' ? BaseCall : null,
+      WritableStreams,
     });
   }
   return found;

@@ -7,7 +7,9 @@
 // Used by the agent (pack) and the inspector client (unpack); plain data, no imports at run time.
 import type { AgentSnapshot, StreamRecord } from './protocol';
 
-export const STREAM_FIELDS = ['id', 'serverId', 'method', 'kind', 'peer', 'startedAt', 'observedSince', 'lastReceivedAt', 'lastSentAt', 'received', 'sent', 'deadline', 'state'] as const;
+export const STREAM_FIELDS = ['id', 'serverId', 'method', 'kind', 'peer', 'startedAt', 'observedSince', 'lastReceivedAt', 'lastSentAt', 'received', 'sent', 'deadline', 'state', 'connectionId', 'queuedBytes', 'liveness', 'livenessCheckedAt', 'rttMs'] as const;
+/** The fields sent as indexes into the string table. */
+export const STRING_FIELD_OFFSETS: readonly number[] = ['serverId', 'method', 'kind', 'peer', 'state', 'connectionId', 'liveness'].map((f) => STREAM_FIELDS.indexOf(f as (typeof STREAM_FIELDS)[number]));
 export const STREAM_WIDTH = STREAM_FIELDS.length;
 type StreamField = (typeof STREAM_FIELDS)[number];
 /** Offset of each field within a stream's run of values. */
@@ -47,6 +49,7 @@ export function packStreams(records: Iterable<StreamRecord>, now: number): { str
       r.id, at(r.serverId), at(r.method), at(r.kind), at(r.peer),
       ago(now, r.startedAt), now - r.observedSince, ago(now, r.lastReceivedAt), ago(now, r.lastSentAt),
       r.received, r.sent, ago(now, r.deadline), at(r.state),
+      at(r.connectionId), r.queuedBytes, at(r.liveness), ago(now, r.livenessCheckedAt), r.rttMs,
     );
   }
   return { strings, streams };
@@ -64,7 +67,6 @@ export function mergePages(head: PackedSnapshot, pages: PackedPage[]): PackedSna
   const strings = head.strings.slice();
   const index = new Map(strings.map((v, i) => [v, i]));
   const streams = head.streams.slice();
-  const STRING_FIELDS = [AT.serverId, AT.method, AT.kind, AT.peer, AT.state];
   for (const page of pages) {
     if (!Array.isArray(page?.strings) || !Array.isArray(page.streams) || page.streams.length % STREAM_WIDTH !== 0) {
       throw new PackedSnapshotError('The agent sent a snapshot page in an unknown shape.');
@@ -81,7 +83,7 @@ export function mergePages(head: PackedSnapshot, pages: PackedPage[]): PackedSna
     for (let i = 0; i < page.streams.length; i += STREAM_WIDTH) {
       for (let f = 0; f < STREAM_WIDTH; f++) {
         const v = page.streams[i + f];
-        streams.push(STRING_FIELDS.includes(f) && typeof v === 'number' ? (remap[v] ?? -1) : v);
+        streams.push(STRING_FIELD_OFFSETS.includes(f) && typeof v === 'number' ? (remap[v] ?? -1) : v);
       }
     }
   }
@@ -123,7 +125,12 @@ export function checkPacked(packed: PackedSnapshot): void {
       isCount(f[i + AT.received]) &&
       isCount(f[i + AT.sent]) &&
       isTime(f[i + AT.deadline]) &&
-      isIndex(strings, f[i + AT.state]);
+      isIndex(strings, f[i + AT.state]) &&
+      isIndex(strings, f[i + AT.connectionId]) &&
+      (f[i + AT.queuedBytes] === null || isCount(f[i + AT.queuedBytes])) &&
+      isIndex(strings, f[i + AT.liveness]) &&
+      isTime(f[i + AT.livenessCheckedAt]) &&
+      (f[i + AT.rttMs] === null || isCount(f[i + AT.rttMs]));
     if (!ok) throw new PackedSnapshotError(`The agent sent a malformed record for stream ${String(f[i + AT.id])}.`);
   }
   checked.add(packed);
@@ -149,6 +156,11 @@ export function unpackSnapshot(packed: PackedSnapshot): AgentSnapshot {
       sent: flat[i + AT.sent] as number,
       deadline: timeAt(now, flat[i + AT.deadline] as number | null),
       state: str[flat[i + AT.state] as number] as StreamRecord['state'],
+      connectionId: str[flat[i + AT.connectionId] as number],
+      queuedBytes: flat[i + AT.queuedBytes] as number | null,
+      liveness: str[flat[i + AT.liveness] as number] as StreamRecord['liveness'],
+      livenessCheckedAt: timeAt(now, flat[i + AT.livenessCheckedAt] as number | null),
+      rttMs: flat[i + AT.rttMs] as number | null,
     };
   }
   return { ...rest, streams };

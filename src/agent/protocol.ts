@@ -3,10 +3,12 @@
 
 export const AGENT_GLOBAL_KEY = 'grpc-stream-debugger.agent';
 /** Bumped whenever the agent's behaviour or protocol changes; a newer client replaces an older agent. */
-export const AGENT_VERSION = 5;
+export const AGENT_VERSION = 6;
 
 export type CallKind = 'unary' | 'client_stream' | 'server_stream' | 'bidi';
 export type CallState = 'active' | 'half_closed' | 'cancelled';
+/** What an HTTP/2 PING on the call's connection told: answered, not answered in time, or not asked yet. */
+export type Liveness = 'alive' | 'dead' | 'unknown';
 
 /** What every call record says, open or ended. */
 export interface CallIdentity {
@@ -30,6 +32,15 @@ export interface StreamRecord extends CallIdentity {
   /** Epoch ms of the call's deadline, null when it has none. */
   deadline: number | null;
   state: CallState;
+  /** The HTTP/2 connection (session) the call runs on: every call of one client connection shares it. */
+  connectionId: string;
+  /** Bytes the handler wrote that the client has not taken (beyond the HTTP/2 window); null if unknown. */
+  queuedBytes: number | null;
+  liveness: Liveness;
+  /** Epoch ms of the PING answer (or of its timeout) behind `liveness`; null when never probed. */
+  livenessCheckedAt: number | null;
+  /** Round-trip time of the last answered PING; null when none answered. */
+  rttMs: number | null;
 }
 
 export interface EndedCall extends CallIdentity {
@@ -92,6 +103,21 @@ export interface AgentDelta {
   servers?: ServerRecord[];
 }
 
+/** How the agent probes connections (set by the subscribers; the latest one wins). */
+export interface ProbeSettings {
+  enabled: boolean;
+  /** A PING not answered within this is a dead connection. */
+  timeoutMs: number;
+  /** At most one probe per connection in this time, unless asked for. */
+  minIntervalMs: number;
+  /** A connection is probed once one of its streams has received nothing for this long. */
+  idleMs: number;
+  /** At most this many PINGs a second over all connections. */
+  maxPerSecond: number;
+}
+
+export const DEFAULT_PROBE: ProbeSettings = { enabled: true, timeoutMs: 5000, minIntervalMs: 10_000, idleMs: 30_000, maxPerSecond: 100 };
+
 export interface AttachResult {
   agentVersion: number;
   pid: number;
@@ -138,7 +164,11 @@ export function foreignStreamId(id: string, pid: number, epoch: string): string 
 /** The API the agent puts on globalThis[Symbol.for(AGENT_GLOBAL_KEY)]. */
 export interface AgentApi {
   readonly version: number;
-  attach(options?: { require?: unknown; flushMs?: number; historySize?: number }): AttachResult;
+  attach(options?: { require?: unknown; flushMs?: number; historySize?: number; probe?: Partial<ProbeSettings> }): AttachResult;
+  /** PINGs every connection with an open stream (caps kept); resolves once all answered or timed out. */
+  probeAll(timeoutMs?: number): Promise<number>;
+  /** Cancels every stream whose connection did not answer its PING; the ids it ended. */
+  cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }>;
   /** The 'stream' listeners of the process's listening HTTP/2 servers: grpc-js binds them to its Server. */
   serverListeners(): unknown[];
   adoptServers(servers: unknown[]): number;

@@ -3,6 +3,7 @@
 import { findLoadedCopies, type LoadedCopy } from './grpcCopies';
 import { kindFromHandlerType } from './kinds';
 import { InFlightCalls } from './inFlightCalls';
+import { ConnectionRegistry } from './connections';
 import { functionLocation } from './functionLocation';
 import { PatchSet } from './patches';
 import { packStreams, type PackedPage, type PackedSnapshot } from './packedSnapshot';
@@ -14,11 +15,12 @@ import {
   type AttachResult,
   type CancelResult,
   formatStreamId,
+  type ProbeSettings,
   type SourceLocation,
   type EndedCall,
   type ServerRecord,
 } from './protocol';
-import { hookCallPrototype } from './callHooks';
+import { hookCallPrototype, hookWriteQueues } from './callHooks';
 import { TRACK, TrackedCall, type CallObserver } from './trackedCall';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -71,6 +73,8 @@ export class StreamAgent implements AgentApi, CallObserver {
   private nextPaging = 1;
   /** New for every install of the agent, so ids from an earlier attach never match a later call. */
   readonly epoch = (Date.now() % 1679616).toString(36) + Math.floor(Math.random() * 1296).toString(36);
+  private readonly connections = new ConnectionRegistry(`k${this.epoch}-`);
+  private probeTimer: ReturnType<typeof setInterval> | null = null;
   private dirty: TrackedCall[] = [];
   private endedPending: EndedCall[] = [];
   private serversChanged = false;
@@ -81,8 +85,9 @@ export class StreamAgent implements AgentApi, CallObserver {
 
   constructor(private readonly onDetach: () => void) {}
 
-  attach(options: { require?: unknown; flushMs?: number; historySize?: number } = {}): AttachResult {
+  attach(options: { require?: unknown; flushMs?: number; historySize?: number; probe?: Partial<ProbeSettings> } = {}): AttachResult {
     if (typeof options.flushMs === 'number' && options.flushMs >= 50) this.flushMs = options.flushMs;
+    if (options.probe && typeof options.probe === 'object') this.setProbe(options.probe);
     if (typeof options.historySize === 'number' && options.historySize >= 0) this.historySize = Math.floor(options.historySize);
     if (!this.moduleApi) this.initModuleAccess(options.require);
     this.scanCopies();
@@ -136,6 +141,7 @@ export class StreamAgent implements AgentApi, CallObserver {
     if (typeof push !== 'function') throw new Error(`no inspector binding named ${name}`);
     try { delete g[name]; } catch { /* a frozen global: it stays visible */ }
     this.sinks.set(name, { push, expires: Date.now() + SINK_LEASE_MS });
+    this.updateProbeTimer();
     return this.packedSnapshot();
   }
 
@@ -149,6 +155,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   unsubscribe(sink: string): void {
     this.sinks.delete(sink);
     if (this.sinks.size === 0) this.clearPending();
+    this.updateProbeTimer();
   }
 
   snapshot(): AgentSnapshot {
@@ -218,6 +225,68 @@ export class StreamAgent implements AgentApi, CallObserver {
     }
   }
 
+  private setProbe(p: Partial<ProbeSettings>): void {
+    const cur = this.connections.settings;
+    const num = (v: unknown, min: number, dflt: number): number => (typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt);
+    this.connections.settings = {
+      enabled: typeof p.enabled === 'boolean' ? p.enabled : cur.enabled,
+      timeoutMs: num(p.timeoutMs, 100, cur.timeoutMs),
+      minIntervalMs: num(p.minIntervalMs, 1000, cur.minIntervalMs),
+      idleMs: num(p.idleMs, 1000, cur.idleMs),
+      maxPerSecond: num(p.maxPerSecond, 1, cur.maxPerSecond),
+    };
+    this.updateProbeTimer();
+  }
+
+  /** Probing runs only while a subscriber is there and probing is on. */
+  private updateProbeTimer(): void {
+    const want = !this.detached && this.sinks.size > 0 && this.connections.settings.enabled;
+    if (want && !this.probeTimer) {
+      this.probeTimer = setInterval(() => this.probeIdle(), 1000);
+      this.probeTimer.unref?.();
+    } else if (!want && this.probeTimer) {
+      clearInterval(this.probeTimer);
+      this.probeTimer = null;
+    }
+  }
+
+  /** Probes the connections of streams that passed the idle threshold (each at most every minIntervalMs). */
+  private probeIdle(): void {
+    try {
+      const now = Date.now();
+      const idle = this.connections.settings.idleMs;
+      for (const call of this.live.values()) {
+        const c = call.connection;
+        if (!c || c.inFlight) continue;
+        const last = Math.max(call.lastReceivedAt ?? 0, call.startedAt ?? call.observedSince);
+        if (now - last >= idle) this.connections.probe(c, false);
+      }
+      this.connections.prune();
+    } catch { /* never into the application */ }
+  }
+
+  async probeAll(timeoutMs?: number): Promise<number> {
+    if (this.detached) return 0;
+    if (typeof timeoutMs === 'number' && timeoutMs >= 100) this.connections.settings = { ...this.connections.settings, timeoutMs };
+    const waits: Promise<void>[] = [];
+    for (const c of this.connections.open) {
+      waits.push(new Promise<void>((resolve) => {
+        if (!this.connections.probe(c, true, resolve)) resolve();
+      }));
+    }
+    await Promise.all(waits);
+    return waits.length;
+  }
+
+  async cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
+    const dead = [...this.live.values()].filter((c) => c.liveness === 'dead').map((c) => c.id);
+    const results = await Promise.all(dead.map(async (id) => ({ id, r: await this.cancel(id) })));
+    return {
+      cancelled: results.filter((x) => x.r.ok).map((x) => x.id),
+      failed: results.filter((x) => !x.r.ok).map((x) => ({ id: x.id, error: x.r.error ?? 'not ended' })),
+    };
+  }
+
   /** Resolves true when the call ends, false after timeoutMs. */
   private endOf(call: TrackedCall, timeoutMs: number): Promise<boolean> {
     if (call.ended) return Promise.resolve(true);
@@ -255,6 +324,9 @@ export class StreamAgent implements AgentApi, CallObserver {
     for (const call of this.live.values()) call.unhook();
     for (const wake of this.endWaiters.values()) wake();
     this.endWaiters.clear();
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    this.connections.clear();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.live.clear();
@@ -342,6 +414,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   private hookServerClass(copy: LoadedCopy): void {
     const self = this;
     hookCallPrototype(copy.BaseCall.prototype, this.patches, () => this.detached, (base) => this.trackNewCall(base));
+    hookWriteQueues(copy.BaseCall.prototype, copy.WritableStreams.map((c) => c.prototype), this.patches, () => this.detached);
     for (const method of ['register', 'bindAsync', 'start']) {
       this.patches.wrap(copy.Server.prototype, method, (orig) => function (this: unknown, ...args: unknown[]) {
         if (!self.detached) {
@@ -395,6 +468,7 @@ export class StreamAgent implements AgentApi, CallObserver {
       Date.now(),
       base,
       this,
+      this.connections.of(base.stream.session),
     );
     this.live.set(call.id, call);
     this.changed(call);
@@ -437,6 +511,7 @@ export class StreamAgent implements AgentApi, CallObserver {
     try {
       const now = Date.now();
       for (const [name, sink] of this.sinks) if (sink.expires < now) this.sinks.delete(name);
+      this.updateProbeTimer();
       if (this.sinks.size === 0) {
         this.clearPending();
         return;

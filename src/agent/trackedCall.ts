@@ -1,7 +1,8 @@
 // One in-flight gRPC call as the agent sees it. The call's grpc-js object points back to it with
 // one symbol-keyed property; the agent's patches on grpc-js's call prototype (callHooks.ts) feed
 // it. No closures or patches per call: a few hundred bytes each, and nothing that outlives it.
-import type { CallIdentity, CallKind, CallState, EndedCall, StreamRecord } from './protocol';
+import type { Connection } from './connections';
+import type { CallIdentity, CallKind, CallState, EndedCall, Liveness, StreamRecord } from './protocol';
 
 export const TRACK = Symbol.for('grpc-stream-debugger.call');
 
@@ -31,6 +32,9 @@ export class TrackedCall {
   dirty = false;
   ended = false;
   sentStatus: number | null = null;
+  /** The handler's writable stream (its first write tells which), and the size of the last message sent. */
+  userStream: Loose = null;
+  lastMessageBytes = 0;
   /** Set once cancel() had to reset the HTTP/2 stream. */
   resetSent = false;
   /** grpc-js's BaseServerInterceptingCall; null once the call ended. */
@@ -45,8 +49,11 @@ export class TrackedCall {
     readonly observedSince: number,
     base: unknown,
     private readonly observer: CallObserver,
+    /** The HTTP/2 connection it runs on; null when it cannot be told. */
+    readonly connection: Connection | null = null,
   ) {
     this.base = base;
+    connection?.calls.add(this);
     try {
       const peer = this.base.getPeer();
       if (typeof peer === 'string') this.peer = peer;
@@ -58,6 +65,39 @@ export class TrackedCall {
     } catch { /* no deadline */ }
     if (this.base.receivedHalfClose === true) this.state = 'half_closed';
     this.base[TRACK] = this;
+  }
+
+  get connectionId(): string {
+    return this.connection?.id ?? '';
+  }
+
+  get liveness(): Liveness {
+    return this.connection?.liveness ?? 'unknown';
+  }
+
+  get livenessCheckedAt(): number | null {
+    return this.connection?.checkedAt ?? null;
+  }
+
+  get rttMs(): number | null {
+    return this.connection?.rttMs ?? null;
+  }
+
+  /**
+   * What the handler wrote that the client has not taken: the bytes HTTP/2 holds beyond the
+   * client's window, plus the messages still in the handler's stream (counted at the size of the
+   * last one sent; known for calls whose first write the agent saw).
+   */
+  get queuedBytes(): number | null {
+    const n = this.base?.stream?.writableLength;
+    if (typeof n !== 'number') return null;
+    const pending = this.userStream?.writableLength;
+    return n + (typeof pending === 'number' ? pending * this.lastMessageBytes : 0);
+  }
+
+  /** Its connection's liveness changed: the record changed too. */
+  connectionChanged(): void {
+    if (!this.ended) this.observer.changed(this);
   }
 
   onReceived(): void {
@@ -122,15 +162,19 @@ export class TrackedCall {
     if (this.ended) return;
     this.ended = true;
     this.base = null;
+    this.userStream = null;
+    this.connection?.calls.delete(this);
     this.observer.ended(this, statusCode ?? this.sentStatus ?? CANCELLED);
   }
 
   /** Detach: the grpc-js object forgets us (set, not deleted, to keep its shape). */
   unhook(): void {
+    this.connection?.calls.delete(this);
     try {
       if (this.base && this.base[TRACK] === this) this.base[TRACK] = undefined;
     } catch { /* ignore */ }
     this.base = null;
+    this.userStream = null;
   }
 
   private identity(): CallIdentity {
@@ -163,6 +207,11 @@ export class TrackedCall {
       sent: this.sent,
       deadline: this.deadline,
       state: this.state,
+      connectionId: this.connectionId,
+      queuedBytes: this.queuedBytes,
+      liveness: this.liveness,
+      livenessCheckedAt: this.livenessCheckedAt,
+      rttMs: this.rttMs,
     };
   }
 

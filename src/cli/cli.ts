@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { AttachError, errorMessage } from '../inspector/errors';
 import { judgeAll, parseDuration, toListJson } from '../model/listJson';
 import { writeListJson } from '../model/listJsonText';
+import { unpackSnapshot } from '../agent/packedSnapshot';
 import { StreamStore } from '../model/streamStore';
 import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderServers, renderStreams, renderUntracked, terminalSafe } from './table';
@@ -33,23 +34,29 @@ Run grpc-streams <command> --help for its options.
 
 Exit status: 0 done; 1 it could not be done (no such process, nothing listening, the stream
 did not end); 2 a usage error. lint: 1 when it found something, 2 when it could not lint.`,
-  list: `Usage: grpc-streams list (--inspect HOST:PORT | --pid PID) [--json] [--idle-threshold 30s]
+  list: `Usage: grpc-streams list (--inspect HOST:PORT | --pid PID) [--json] [--idle-threshold 30s] [--probe [--probe-timeout 5s]]
 
 Prints the servers and open streams of the process; suspect streams first.
 ${TARGET_HELP}
   --json                print the snapshot as JSON
-  --idle-threshold D    silence after which a stream is suspect (default 30s)`,
+  --idle-threshold D    silence after which a stream is suspect (default 30s)
+  --probe               PING every connection with an open stream first and wait for the answers:
+                        a client that does not answer is gone (its streams are dead)
+  --probe-timeout D     how long to wait for a PING's answer (default 5s)`,
   watch: `Usage: grpc-streams watch (--inspect HOST:PORT | --pid PID) [--idle-threshold 30s]
 
 A live table of the open streams, refreshed every second (Ctrl+C to stop; the agent stays).
 ${TARGET_HELP}
   --idle-threshold D    silence after which a stream is suspect (default 30s)`,
-  cancel: `Usage: grpc-streams cancel STREAM_ID (--inspect HOST:PORT | --pid PID) [--yes]
+  cancel: `Usage: grpc-streams cancel (STREAM_ID | --dead) (--inspect HOST:PORT | --pid PID) [--yes]
 
 Ends that call from the server side with status CANCELLED, so its handler sees 'cancelled'.
 A call whose client stopped reading is reset (RST_STREAM CANCEL). It says "Cancelled" only
-once the call has ended.
+once the call has ended. With --dead: PINGs every connection with an open stream and cancels
+every stream whose client does not answer (it is gone).
 ${TARGET_HELP}
+  --dead                every stream whose connection does not answer a PING
+  --probe-timeout D     how long to wait for a PING's answer (default 5s)
   --yes                 do not ask first`,
   detach: `Usage: grpc-streams detach (--inspect HOST:PORT | --pid PID)
 
@@ -59,8 +66,8 @@ ${TARGET_HELP}`,
   fix: '',
 };
 
-const COMMON_VALUES = [...TARGET_FLAGS, '--idle-threshold'];
-const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--help', '-h'];
+const COMMON_VALUES = [...TARGET_FLAGS, '--idle-threshold', '--probe-timeout'];
+const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--probe', '--dead', '--help', '-h'];
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new UsageError('Refusing to cancel without confirmation: pass --yes.');
@@ -72,12 +79,19 @@ async function confirm(question: string): Promise<boolean> {
 
 async function list(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
+  const probe = args.switches.has('--probe');
+  const probeTimeout = parseDuration(args.values.get('--probe-timeout') ?? '5s');
   const session = await attachFromArgs(args, false);
   try {
+    let packed = session.initialPacked;
+    if (probe) {
+      await session.probeAll(probeTimeout);
+      packed = await session.refreshPacked();
+    }
     if (args.switches.has('--json')) {
-      writeListJson(session.initialPacked, threshold, (chunk) => process.stdout.write(chunk));
+      writeListJson(packed, threshold, (chunk) => process.stdout.write(chunk));
     } else {
-      const json = toListJson(session.initialSnapshot, threshold);
+      const json = toListJson(probe ? unpackSnapshot(packed) : session.initialSnapshot, threshold);
       const suspects = json.streams.filter((s) => s.suspect).length;
       const untracked = renderUntracked(session.initialSnapshot.copies);
       process.stdout.write(terminalSafe(`pid ${json.pid}  node ${json.node}  grpc-js ${json.grpcJs.join(', ')}  ${json.streams.length} open streams, ${suspects} suspect`) + '\n');
@@ -92,7 +106,8 @@ async function list(args: ParsedArgs): Promise<number> {
 
 async function watch(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
-  const session = await attachFromArgs(args, true);
+  // A connection is PINGed once one of its streams has been silent for the threshold.
+  const session = await attachFromArgs(args, true, { idleMs: threshold, timeoutMs: parseDuration(args.values.get('--probe-timeout') ?? '5s') });
   const store = new StreamStore(session.initialSnapshot);
   session.onDelta((d) => store.apply(d));
   session.onSnapshot((snap) => store.reset(snap));
@@ -142,9 +157,40 @@ function staleBanner(h: SessionHealth): string {
   return '';
 }
 
+/** cancel --dead: PING every connection, then end the streams of those that do not answer. */
+async function cancelDead(args: ParsedArgs): Promise<number> {
+  const session = await attachFromArgs(args, false);
+  try {
+    await session.probeAll(parseDuration(args.values.get('--probe-timeout') ?? '5s'));
+    const dead = (await session.refresh()).streams.filter((s) => s.liveness === 'dead');
+    if (dead.length === 0) {
+      process.stdout.write(`No dead streams in process ${session.pid}: every client with an open stream answered its PING.\n`);
+      return 0;
+    }
+    const connections = new Set(dead.map((s) => s.connectionId)).size;
+    if (!args.switches.has('--yes')) {
+      const ok = await confirm(`Cancel ${dead.length} stream${dead.length === 1 ? '' : 's'} on ${connections} connection${connections === 1 ? '' : 's'} whose client does not answer a PING?`);
+      if (!ok) {
+        process.stderr.write('Not cancelled.\n');
+        return 1;
+      }
+    }
+    const r = await session.cancelDead();
+    process.stdout.write(`Cancelled ${r.cancelled.length} dead stream${r.cancelled.length === 1 ? '' : 's'}: ${terminalSafe(r.cancelled.join(', '))}.\n`);
+    for (const f of r.failed) process.stderr.write(`grpc-streams: ${terminalSafe(f.error)}\n`);
+    return r.failed.length > 0 ? 1 : 0;
+  } finally {
+    await session.close();
+  }
+}
+
 async function cancel(args: ParsedArgs): Promise<number> {
   const id = args.positionals[0];
-  if (!id) throw new UsageError('Say which stream: grpc-streams cancel STREAM_ID --inspect HOST:PORT.');
+  if (args.switches.has('--dead')) {
+    if (id) throw new UsageError('Give either a STREAM_ID or --dead, not both.');
+    return cancelDead(args);
+  }
+  if (!id) throw new UsageError('Say which stream: grpc-streams cancel STREAM_ID --inspect HOST:PORT, or --dead.');
   const session = await attachFromArgs(args, false);
   try {
     const snap = session.initialSnapshot;

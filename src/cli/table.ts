@@ -1,7 +1,7 @@
 // Text rendering for `list` and `watch`. Pure, so tests call it directly.
 import type { JudgedStream } from '../model/listJson';
 import type { GrpcJsCopy, ServerRecord } from '../agent/protocol';
-import { formatSeconds, keepaliveVerdict } from '../model/suspect';
+import { formatBytes, formatSeconds, keepaliveVerdict } from '../model/suspect';
 
 export { formatIdleShort as formatIdle } from '../model/treeModel';
 import { formatIdleShort as formatIdle } from '../model/treeModel';
@@ -32,6 +32,12 @@ export function renderServers(servers: ServerRecord[], thresholdMs: number): str
     .join('\n');
 }
 
+/** What the PING said of the client: alive with its round trip, dead, or ? when not asked. */
+export function formatLiveness(s: Pick<JudgedStream, 'liveness' | 'rttMs'>): string {
+  if (s.liveness === 'alive') return s.rttMs !== null ? `alive ${s.rttMs.toFixed(1)}ms` : 'alive';
+  return s.liveness === 'dead' ? 'DEAD' : '?';
+}
+
 /** grpc-js copies the agent cannot hook: their servers and calls are not in the table. */
 export function renderUntracked(copies: GrpcJsCopy[]): string {
   return copies
@@ -43,9 +49,9 @@ export function renderUntracked(copies: GrpcJsCopy[]): string {
 export function renderStreams(streams: JudgedStream[]): string {
   if (streams.length === 0) return 'No open streams.';
   const sorted = [...streams].sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.idleMs - a.idleMs);
-  const rows = [['ID', 'METHOD', 'KIND', 'PEER', 'IDLE', 'RECV', 'SENT', 'STATE', 'SUSPECT']];
+  const rows = [['ID', 'METHOD', 'KIND', 'PEER', 'IDLE', 'RECV', 'SENT', 'STATE', 'CLIENT', 'QUEUED', 'SUSPECT']];
   for (const s of sorted) {
-    rows.push([s.id, s.method, s.kind, s.peer, formatIdle(s.idleMs), String(s.received), String(s.sent), s.state, s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
+    rows.push([s.id, s.method, s.kind, s.peer, formatIdle(s.idleMs), String(s.received), String(s.sent), s.state, formatLiveness(s), s.queuedBytes ? formatBytes(s.queuedBytes) : '', s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
   }
   return renderTable(rows);
 }

@@ -5,12 +5,13 @@ import { AgentSession } from '../inspector/agentSession';
 import { AttachError } from '../inspector/errors';
 import { childProcessHint, openInspectorOf } from '../inspector/nodeProcesses';
 import type { ParsedArgs } from './args';
+import type { ProbeSettings } from '../agent/protocol';
 import { ProgressLine } from './progressLine';
 import { UsageError } from './args';
 
 export const TARGET_FLAGS = ['--inspect', '--pid'];
 
-export async function attachFromArgs(args: ParsedArgs, subscribe: boolean): Promise<AgentSession> {
+export async function attachFromArgs(args: ParsedArgs, subscribe: boolean, probe?: Partial<ProbeSettings>): Promise<AgentSession> {
   const inspect = args.values.get('--inspect');
   const pidText = args.values.get('--pid');
   if (!inspect && !pidText) throw new UsageError('Say which process: --inspect HOST:PORT or --pid PID.');
@@ -32,6 +33,7 @@ export async function attachFromArgs(args: ParsedArgs, subscribe: boolean): Prom
       allowRemote: args.switches.has('--allow-remote'),
       agentPath: join(__dirname, 'agent.js'),
       subscribe,
+      probe,
       progress: (step) => progress.step(step),
       // An inspector this command opened is closed again when it is done.
       closeInspectorOnClose: opened,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { checkPacked, mergePages, unpackSnapshot, type PackedPage, type PackedSnapshot } from '../agent/packedSnapshot';
-import { AGENT_GLOBAL_KEY, AGENT_VERSION, foreignStreamId, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
+import { AGENT_GLOBAL_KEY, AGENT_VERSION, foreignStreamId, type ProbeSettings, type AgentDelta, type AgentSnapshot, type AttachResult, type CancelResult, type SourceLocation } from '../agent/protocol';
 import { formatAddress, type InspectorAddress } from './address';
 import { CdpConnection } from './cdpConnection';
 import type { RemoteObject } from './cdpProtocol';
@@ -35,6 +35,8 @@ export interface AttachOptions {
   agentPath: string;
   timeoutMs?: number;
   flushMs?: number;
+  /** How the agent probes connections with HTTP/2 PINGs (only while someone is subscribed or asks). */
+  probe?: Partial<ProbeSettings>;
   /** Subscribe to pushed changes (watch, VS Code); `list` does not need them. */
   subscribe?: boolean;
   /**
@@ -58,12 +60,12 @@ interface AttachReply {
 }
 
 /** Attaches to an agent of this version if the process has one; else only says what is installed. */
-function attachExpression(flush: number | 'undefined', withSnapshot: boolean): string {
+function attachExpression(flush: number | 'undefined', withSnapshot: boolean, probe: Partial<ProbeSettings> | undefined): string {
   return `(() => {
     const a = ${AGENT};
     const installed = (a && a.version) || 0;
     if (installed < ${AGENT_VERSION}) return JSON.stringify({ installed });
-    const attach = a.attach({ require: typeof require === 'function' ? require : undefined, flushMs: ${flush} });
+    const attach = a.attach({ require: typeof require === 'function' ? require : undefined, flushMs: ${flush}, probe: ${probe ? JSON.stringify(probe) : 'undefined'} });
     const snapshot = ${withSnapshot} && attach.copies.some((c) => c.supported) ? a.packedSnapshot() : 'null';
     return '{"installed":' + installed + ',"attach":' + JSON.stringify(attach) + ',"snapshot":' + snapshot + '}';
   })()`;
@@ -269,7 +271,7 @@ export class AgentSession {
       return r.result;
     };
     const flush = typeof options.flushMs === 'number' ? options.flushMs : 'undefined';
-    const attachReply = async (withSnapshot: boolean): Promise<AttachReply> => parseReply<AttachReply>((await run(attachExpression(flush, withSnapshot))).value);
+    const attachReply = async (withSnapshot: boolean): Promise<AttachReply> => parseReply<AttachReply>((await run(attachExpression(flush, withSnapshot, options.probe))).value);
     // An agent of this version is usually there already (every attach after the first): then
     // attach and snapshot are one round trip. A subscriber takes its snapshot with subscribe().
     const first = await attachReply(!options.subscribe);
@@ -378,15 +380,20 @@ export class AgentSession {
   }
 
   async refresh(): Promise<AgentSnapshot> {
-    let snap: AgentSnapshot;
+    return unpackSnapshot(await this.refreshPacked());
+  }
+
+  /** A new snapshot as the agent packs it (checked); `list --probe --json` writes from it. */
+  async refreshPacked(): Promise<PackedSnapshot> {
+    let packed: PackedSnapshot;
     try {
       const first = parseReply<PackedSnapshot>(await this.evaluate(`${AGENT}.packedSnapshot()`));
-      snap = unpackSnapshot(await completePacked(first, (e) => this.evaluate(e)));
+      packed = await completePacked(first, (e) => this.evaluate(e));
     } catch (e) {
       throw e instanceof AttachError ? e : new AttachError('agent-failed', errorMessage(e));
     }
-    this.lastSeq = Math.max(this.lastSeq, snap.seq);
-    return snap;
+    this.lastSeq = Math.max(this.lastSeq, packed.seq);
+    return packed;
   }
 
   /** Ends the call; ok only once it has left the live set. Ids of another process or install are refused. */
@@ -395,6 +402,17 @@ export class AgentSession {
     if (foreign) return { ok: false, error: foreign };
     const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancel(${JSON.stringify(streamId)}) : { ok: false, error: 'The agent is no longer installed in the process (another client detached it).' }`, 10_000, true)) as CancelResult;
     return r;
+  }
+
+  /** PINGs every connection with an open stream and waits for the answers (at most the probe timeout). */
+  async probeAll(timeoutMs: number): Promise<number> {
+    return Number(await this.evaluate(`${AGENT} ? ${AGENT}.probeAll(${Number(timeoutMs)}) : 0`, timeoutMs + 10_000, true));
+  }
+
+  /** Cancels every stream whose connection did not answer its PING. */
+  async cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
+    const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancelDead() : { cancelled: [], failed: [] }`, 30_000, true)) as { cancelled: string[]; failed: Array<{ id: string; error: string }> };
+    return { cancelled: Array.isArray(r?.cancelled) ? r.cancelled : [], failed: Array.isArray(r?.failed) ? r.failed : [] };
   }
 
   /** Where the handler function of a method is defined (the agent asks its own process). */

@@ -4,6 +4,7 @@ import { foreignStreamId, type AgentDelta, type EndedCall, type ServerRecord, ty
 
 const KINDS = new Set(['unary', 'client_stream', 'server_stream', 'bidi']);
 const STATES = new Set(['active', 'half_closed', 'cancelled']);
+const LIVENESS = new Set(['alive', 'dead', 'unknown']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isTime = (v: unknown): boolean => v === null || isNum(v);
@@ -22,7 +23,8 @@ function streamProblem(r: unknown, pid: number, epoch: string): string | null {
   if (!isObject(r)) return 'a stream that is not an object';
   const p = identityProblem(r, pid, epoch);
   if (p) return p;
-  const ok = isTime(r.lastReceivedAt) && isTime(r.lastSentAt) && isTime(r.deadline) && STATES.has(r.state as string);
+  const ok = isTime(r.lastReceivedAt) && isTime(r.lastSentAt) && isTime(r.deadline) && STATES.has(r.state as string) &&
+    isStr(r.connectionId) && isTime(r.queuedBytes) && LIVENESS.has(r.liveness as string) && isTime(r.livenessCheckedAt) && isTime(r.rttMs);
   return ok ? null : `a malformed record for stream ${String(r.id)}`;
 }
 

@@ -36,6 +36,11 @@ export function judgeAll(streams: Iterable<StreamRecord>, servers: Map<string, S
       idleMs: idleMs(s, now),
       deadline: s.deadline,
       state: s.state,
+      connectionId: s.connectionId,
+      liveness: s.liveness,
+      livenessCheckedAt: s.livenessCheckedAt,
+      rttMs: s.rttMs,
+      queuedBytes: s.queuedBytes,
       suspect: v.suspect,
       reasons: v.reasons,
     });

@@ -4,6 +4,8 @@ import type { ServerRecord, StreamRecord } from '../agent/protocol';
 
 /** grpc-js before this version may leave a connection hanging after a keepalive timeout (grpc-node #2953). */
 export const KEEPALIVE_FIX_VERSION = '1.14.2';
+/** A handler's writes that the client has not taken, past which it has stopped reading. */
+export const STALLED_QUEUE_BYTES = 1024 * 1024;
 
 /** Time since anything happened on the call: the latest of received, sent and start. */
 export function idleMs(s: StreamRecord, now: number): number {
@@ -51,23 +53,31 @@ export interface Assessment {
   silentMs: number;
   keepalive: KeepaliveVerdict;
   open: boolean;
+  /** What makes it suspect: its connection did not answer a PING, its client stopped reading, or silence. */
+  cause: 'dead' | 'not-reading' | 'silent' | null;
 }
 
 /**
- * A stream is suspect when it has received nothing for longer than the threshold and either its
- * server has no keepalive in force or its client has not half-closed. A server stream is judged
- * by silence in both directions (its handler is not waiting to receive). Unary calls running
- * longer than the threshold are suspect too.
+ * A stream is suspect when its connection did not answer a PING (the client is gone), when its
+ * client stopped reading (STALLED_QUEUE_BYTES queued), or when it has received nothing for longer
+ * than the threshold and either its server has no keepalive in force or its client has not
+ * half-closed. A server stream is judged by silence in both directions (its handler is not waiting
+ * to receive). Unary calls running longer than the threshold are suspect too.
  */
 export function assessStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): Assessment {
   const keepalive = keepaliveVerdict(server, thresholdMs);
   const open = s.state === 'active';
-  if (s.kind === 'unary') {
-    const age = ageMs(s, now);
-    return { suspect: age > thresholdMs, silentMs: age, keepalive, open };
-  }
-  const silent = s.kind === 'server_stream' ? idleMs(s, now) : receiveIdleMs(s, now);
-  return { suspect: silent > thresholdMs && (keepalive !== 'ok' || open), silentMs: silent, keepalive, open };
+  const silent = s.kind === 'unary' ? ageMs(s, now) : s.kind === 'server_stream' ? idleMs(s, now) : receiveIdleMs(s, now);
+  if (s.liveness === 'dead') return { suspect: true, silentMs: silent, keepalive, open, cause: 'dead' };
+  if ((s.queuedBytes ?? 0) >= STALLED_QUEUE_BYTES) return { suspect: true, silentMs: silent, keepalive, open, cause: 'not-reading' };
+  const suspect = s.kind === 'unary' ? silent > thresholdMs : silent > thresholdMs && (keepalive !== 'ok' || open);
+  return { suspect, silentMs: silent, keepalive, open, cause: suspect ? 'silent' : null };
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} kB`;
+  return `${n} bytes`;
 }
 
 export function isSuspect(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): boolean {
@@ -76,16 +86,33 @@ export function isSuspect(s: StreamRecord, server: ServerRecord | undefined, now
 
 export function judgeStream(s: StreamRecord, server: ServerRecord | undefined, now: number, thresholdMs: number): SuspectVerdict {
   const a = assessStream(s, server, now, thresholdMs);
-  return a.suspect ? { suspect: true, reasons: suspectReasons(s.kind, a, server, thresholdMs) } : { suspect: false, reasons: [] };
+  return a.suspect ? { suspect: true, reasons: suspectReasons(s.kind, a, server, thresholdMs, s) } : { suspect: false, reasons: [] };
+}
+
+/** What the liveness probe and the stream's queue tell, for the reasons' text. */
+export type ProbeFacts = Pick<StreamRecord, 'liveness' | 'rttMs' | 'queuedBytes'>;
+
+/** The parts of the facts the reasons' text depends on: equal keys give equal reasons. */
+export function reasonsKey(kind: StreamRecord['kind'], a: Assessment, serverId: string, f: ProbeFacts): string {
+  const queued = (f.queuedBytes ?? 0) >= STALLED_QUEUE_BYTES ? formatBytes(f.queuedBytes ?? 0) : '';
+  const rtt = f.liveness === 'alive' && f.rttMs !== null ? f.rttMs.toFixed(1) : '';
+  return `${serverId} ${kind} ${a.open} ${a.cause} ${f.liveness} ${rtt} ${queued} ${Math.floor(a.silentMs / 1000)}`;
 }
 
 /**
- * Why a suspect stream is suspect. Depends only on the kind, the whole seconds of silence, the
- * server and whether the client still sends, so callers may reuse the text of equal streams.
+ * Why a suspect stream is suspect, in what is known: a PING not answered (gone), a client that
+ * stopped reading, or silence (with what the PING said of the client when it was asked). Depends
+ * only on what reasonsKey holds, so callers may reuse the text of equal streams.
  */
-export function suspectReasons(kind: StreamRecord['kind'], a: Assessment, server: ServerRecord | undefined, thresholdMs: number): string[] {
+export function suspectReasons(kind: StreamRecord['kind'], a: Assessment, server: ServerRecord | undefined, thresholdMs: number, f: ProbeFacts): string[] {
   const reasons: string[] = [];
-  if (kind === 'unary') reasons.push(`unary call running for ${formatSeconds(a.silentMs)}`);
+  if (a.cause === 'dead') {
+    reasons.push('the client did not answer a PING: it is gone');
+    if ((f.queuedBytes ?? 0) >= STALLED_QUEUE_BYTES) reasons.push(`it stopped reading: ${formatBytes(f.queuedBytes ?? 0)} queued`);
+  }
+  else if (a.cause === 'not-reading') reasons.push(`the client stopped reading: ${formatBytes(f.queuedBytes ?? 0)} queued`);
+  else if (kind === 'unary') reasons.push(`unary call running for ${formatSeconds(a.silentMs)}`);
+  else if (f.liveness === 'alive') reasons.push(`the client answers PINGs${f.rttMs !== null ? ` (${f.rttMs.toFixed(1)} ms)` : ''} but has sent nothing for ${formatSeconds(a.silentMs)}`);
   else reasons.push(kind === 'server_stream' ? `nothing sent or received for ${formatSeconds(a.silentMs)}` : `no message for ${formatSeconds(a.silentMs)}`);
   switch (a.keepalive) {
     case 'none':

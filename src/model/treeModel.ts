@@ -146,3 +146,43 @@ export function countSuspects(stores: Iterable<StreamStore>, settings: TreeSetti
 export function statusBarText(c: Counts): string {
   return `gRPC ${c.streams} stream${c.streams === 1 ? '' : 's'} · ${c.suspect} suspect`;
 }
+
+/** What a client knows of the process behind an attachment (AgentSession's health, by state). */
+export type HealthState = 'ok' | 'not-answering' | 'agent-gone';
+
+/** A few words for a process whose data is stale, or null when it is live. */
+export function healthNote(state: HealthState): string | null {
+  if (state === 'not-answering') return 'not answering: data is stale';
+  if (state === 'agent-gone') return 'agent removed by another client';
+  return null;
+}
+
+/** One sentence on what a stale process means for what is shown, or null when it is live. */
+export function healthDetail(state: HealthState): string | null {
+  if (state === 'not-answering') {
+    return 'The process does not answer (stopped, at a breakpoint, or busy): this is what it showed when it last answered, and idle times are held there until it answers again.';
+  }
+  if (state === 'agent-gone') {
+    return 'Another client removed the agent from the process (grpc-streams detach, or another window): nothing more arrives. Re-attach to install it again, or Detach.';
+  }
+  return null;
+}
+
+/** The process row's description: the stale note first, where a narrow view still shows it. */
+export function processDescription(label: string, node: string, open: number, state: HealthState): string {
+  const base = `${label} · node ${node} · ${open} open`;
+  const note = healthNote(state);
+  return note ? `${note} · ${base}` : base;
+}
+
+/** The status bar's note on stale processes: the note itself for one, counts for several; null if none. */
+export function staleSummary(states: HealthState[]): string | null {
+  const silent = states.filter((s) => s === 'not-answering').length;
+  const gone = states.filter((s) => s === 'agent-gone').length;
+  if (silent + gone === 0) return null;
+  if (states.length === 1) return healthNote(states[0]);
+  const parts: string[] = [];
+  if (silent > 0) parts.push(`${silent} not answering`);
+  if (gone > 0) parts.push(`${gone} agent${gone === 1 ? '' : 's'} removed`);
+  return `${parts.join(', ')}: data is stale`;
+}
