@@ -153,6 +153,20 @@ function handlersOf(decls: Declarations, impl: ts.Node | undefined, depth = 0): 
 }
 
 const IMPLEMENTS_SERVICE = /(Server|Handlers|ServiceImplementation)$/;
+/** grpc-js's types of a call the handler reads from: a handler is known by its first parameter's type. */
+const RECEIVING_CALL_TYPES = ['ServerReadableStream', 'ServerDuplexStream'];
+
+/** `call: grpc.ServerReadableStream<…>` or `call: ServerDuplexStream<…>` (as imported from grpc-js). */
+function isReceivingCallType(type: ts.TypeNode | undefined, imports: GrpcImports): boolean {
+  if (!type || !ts.isTypeReferenceNode(type)) return false;
+  const name = type.typeName;
+  if (ts.isQualifiedName(name)) return ts.isIdentifier(name.left) && imports.namespaces.includes(name.left.text) && RECEIVING_CALL_TYPES.includes(name.right.text);
+  return RECEIVING_CALL_TYPES.some((t) => imports.named.get(t) === name.text);
+}
+
+function isFunctionLike(n: ts.Node): n is ts.FunctionLikeDeclaration {
+  return ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n);
+}
 
 interface FileScan {
   handlers: ts.FunctionLikeDeclaration[];
@@ -171,9 +185,19 @@ function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings)
   const serverNames = imports.named.get('Server');
   // Every `new X.Server(...)` spells "new"; "Server" is spelled all over a gRPC file (in types such
   // as ServerDuplexStream), and looking where it is would walk into every handler.
-  walkSpelled(sf, spellings, ['addService', 'new', 'implements'], (n) => {
+  const typed: ts.FunctionLikeDeclaration[] = [];
+  const classes: Array<ts.ClassDeclaration | ts.ClassExpression> = [];
+  walkSpelled(sf, spellings, ['addService', 'new', 'implements', ...RECEIVING_CALL_TYPES], (n) => {
+    if (isFunctionLike(n) && isReceivingCallType(n.parameters[0]?.type, imports)) typed.push(n);
+    if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) classes.push(n);
     if (ts.isCallExpression(n)) {
-      if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) implementations.push(n.arguments[1]);
+      if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) {
+        let impl = n.arguments[1];
+        while (ts.isParenthesizedExpression(impl) || ts.isAsExpression(impl) || ts.isSatisfiesExpression(impl)) impl = impl.expression;
+        // addService(service, this): the class the call is written in (the innermost that holds it).
+        const own = impl.kind === ts.SyntaxKind.ThisKeyword ? classes.filter((c) => c.pos <= n.pos && n.end <= c.end).pop() : impl;
+        if (own) implementations.push(own);
+      }
     } else if (ts.isNewExpression(n)) {
       const e = n.expression;
       if (
@@ -186,7 +210,7 @@ function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings)
       implementations.push(n);
     }
   });
-  const handlers = new Set<ts.FunctionLikeDeclaration>();
+  const handlers = new Set<ts.FunctionLikeDeclaration>(typed);
   for (const impl of implementations) for (const h of handlersOf(declarations, impl)) handlers.add(h);
   return { handlers: [...handlers], servers, declarations };
 }
