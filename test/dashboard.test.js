@@ -42,7 +42,10 @@ test('deltas carry only what changed: the latest record per stream, ended ones o
 });
 
 test('messages from the webview are validated before anything acts on them', () => {
-  assert.deepEqual(parseWebviewMessage({ type: 'cancelStream', streamId: 'c12' }), { ok: true, message: { type: 'cancelStream', streamId: 'c12' } });
+  // Stream ids are PID-EPOCH-N, as the agent makes them.
+  assert.deepEqual(parseWebviewMessage({ type: 'cancelStream', streamId: '4242-k3x9a1-12' }), { ok: true, message: { type: 'cancelStream', streamId: '4242-k3x9a1-12' } });
+  assert.equal(parseWebviewMessage({ type: 'goToHandler', streamId: 'c12' }).ok, false, 'the old id form');
+  assert.equal(parseWebviewMessage({ type: 'goToHandler', streamId: `1-${'a'.repeat(80)}-1` }).ok, false, 'too long');
   assert.equal(parseWebviewMessage({ type: 'cancelStream' }).ok, false);
   assert.match(parseWebviewMessage({ type: 'cancelStream', streamId: 'c1; process.exit()' }).error, /without a valid stream id/);
   assert.match(parseWebviewMessage({ type: 'openKeepaliveFix', serverId: 42 }).error, /valid server id/);

@@ -1,14 +1,31 @@
 // End to end in a real VS Code (code-server) and a real browser: install the packaged extension,
 // attach to a real gRPC server through the command palette, and watch a frozen client's stream.
+// Every step waits for the state it needs (a row rendered, a quick input showing what Enter will
+// accept) rather than for a fixed time: on a busy machine anything can take a few seconds more.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, startClient, until, killAll } = require('./helpers/procs');
+const { execFileSync } = require('node:child_process');
+const { FIXTURES, startServer, startClient, spawnTracked, until, killAll } = require('./helpers/procs');
+const { CLI_PATH, lib } = require('./helpers/lib');
 const fs = require('node:fs');
 const path = require('node:path');
 const { CodeServer, freePort } = require('./e2e/codeServer');
 
 test.after(killAll);
+
+const VIEW = '[id="workbench.view.extension.grpcStreams"]';
+const idleOf = (r) => Number(/idle (\d+)s/.exec(r.description)[1]);
+const statusItem = (page, text) => page.locator('.statusbar-item', { hasText: text }).first();
+/** The status bar's gRPC item text ('' when it is not shown). */
+const statusText = (page) => page.locator('.statusbar-item', { hasText: /gRPC \d+ streams?/ }).first().textContent({ timeout: 1000 }).catch(() => '');
+/** 1-based line of the Upload handler in the fixture server: where Go to Handler must land. */
+const uploadHandlerLine = () => fs.readFileSync(path.join(FIXTURES, 'server.js'), 'utf8').split('\n').findIndex((l) => /^\s*Upload\(call, callback\)/.test(l)) + 1;
+
+/** Shows the Streams view (the command may be lost while the workbench starts: then it runs again). */
+function showStreamsView(cs) {
+  return cs.runCommand('View: Show gRPC Streams', { expect: () => cs.page.locator(VIEW).waitFor({ state: 'visible', timeout: 10000 }) });
+}
 
 test('Streams view: attach by address, idle time grows, the stream turns suspect, Cancel Stream reaches the handler', { timeout: 240000 }, async () => {
   const server = await startServer();
@@ -19,9 +36,12 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     await cs.screenshot('01-workbench');
     client.freeze();
 
-    await cs.runCommand('gRPC Streams: Attach to Inspector Address…');
+    const input = page.locator('.quick-input-widget input.input');
+    await cs.runCommand('gRPC Streams: Attach to Inspector Address…', {
+      expect: () => until(async () => (await input.inputValue().catch(() => '')) === '127.0.0.1:9229', 10000, 'the address input box'),
+    });
     await cs.answerInput(`127.0.0.1:${server.inspectPort}`);
-    await cs.runCommand('View: Show gRPC Streams');
+    await showStreamsView(cs);
     const streamRow = () => cs.streamRows().then((rows) => rows.find((r) => r.aria.includes('stream from 127.0.0.1')));
     const first = await until(streamRow, 30000, 'the stream row');
     await cs.screenshot('02-attached');
@@ -34,11 +54,13 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     assert.ok(first.level > methodRow.level, 'the stream sits under its method');
     assert.match(first.description, /^idle \d+s · ↓0 ↑0 · client_stream$/);
 
-    const idleOf = (r) => Number(/idle (\d+)s/.exec(r.description)[1]);
+    // The idle timer ticks while the view is visible.
     const i1 = idleOf(first);
-    await page.waitForTimeout(3000);
-    const second = await streamRow();
-    assert.ok(idleOf(second) >= i1 + 2, `idle grew: ${first.description} → ${second.description}`);
+    const second = await until(async () => {
+      const r = await streamRow();
+      return r && idleOf(r) >= i1 + 2 && r;
+    }, 15000, `the idle time to grow from ${first.description}`);
+    assert.ok(idleOf(second) >= i1 + 2);
 
     const suspect = await until(async () => {
       const r = await streamRow();
@@ -46,22 +68,28 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     }, 15000, 'the stream to turn suspect');
     assert.match(suspect.aria, /^suspect stream from 127\.0\.0\.1:\d+/);
     // The status bar counts it too.
-    await page.locator('.statusbar-item', { hasText: 'gRPC 1 stream · 1 suspect' }).first().waitFor({ timeout: 10000 });
+    await statusItem(page, 'gRPC 1 stream · 1 suspect').waitFor({ timeout: 10000 });
     await cs.screenshot('03-suspect');
 
     // Select the stream; Go to Handler opens the handler's source at its line.
-    await page.locator('[id="workbench.view.extension.grpcStreams"] .monaco-list-row', { hasText: '↓0 ↑0' }).first().click();
-    await cs.runCommand('gRPC Streams: Go to Handler');
-    await page.locator('.tabs-container .tab.active', { hasText: 'server.js' }).waitFor({ timeout: 15000 });
-    await page.locator('.statusbar-item', { hasText: /Ln 21, Col \d+/ }).first().waitFor({ timeout: 10000 });
+    const row = page.locator(`${VIEW} .monaco-list-row`, { hasText: '↓0 ↑0' }).first();
+    await cs.retry('select the stream row', async () => {
+      await row.click();
+      await page.locator(`${VIEW} .monaco-list-row.selected`, { hasText: '↓0 ↑0' }).first().waitFor({ timeout: 5000 });
+    });
+    await cs.runCommand('gRPC Streams: Go to Handler', {
+      expect: () => page.locator('.tabs-container .tab.active', { hasText: 'server.js' }).waitFor({ timeout: 15000 }),
+    });
+    await statusItem(page, new RegExp(`Ln ${uploadHandlerLine()}, Col \\d+`)).waitFor({ timeout: 10000 });
     await cs.screenshot('03b-go-to-handler');
     // Cancel it from the palette (the view keeps its selection); confirm the modal dialog.
-    await cs.runCommand('gRPC Streams: Cancel Stream');
     const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel Stream' });
-    await confirm.waitFor({ state: 'visible', timeout: 10000 });
+    await cs.runCommand('gRPC Streams: Cancel Stream', { expect: () => confirm.waitFor({ state: 'visible', timeout: 10000 }) });
     await cs.screenshot('04-confirm-cancel');
     await confirm.click();
     await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 10000, 'the handler to see cancelled');
+    // The engine answers once the call has ended, and says how.
+    await page.locator('.notification-toast', { hasText: 'the call has ended' }).first().waitFor({ timeout: 15000 });
     await until(async () => !(await streamRow()), 10000, 'the stream row to go');
     const after = await cs.streamRows();
     assert.equal(after.find((r) => r.label === 'demo.Ingest/Upload').description, '0 open');
@@ -73,6 +101,101 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     await cs.stop();
     client.kill();
     server.kill();
+  }
+});
+
+test('Attach to Process: the picker and the error name a wrapper\'s child, an inspector opened with SIGUSR1 closes on Detach; a stopped process shows as stale; Re-attach after another client removed the agent', { timeout: 240000 }, async () => {
+  const { findInspectorPorts } = lib('inspector/nodeProcesses.js');
+  // A wrapper (as npx or tsx are) that runs the server as its child; neither has an inspector open.
+  const serverJs = path.join(FIXTURES, 'server.js');
+  const wrapper = spawnTracked(process.execPath, ['--inspect-port=0', '-e', `require('node:child_process').spawn(process.execPath, ['--inspect-port=0', ${JSON.stringify(serverJs)}], { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 1))`]);
+  const listening = await wrapper.waitFor((e) => e.event === 'listening', 15000, 'the server to listen');
+  const pid = listening.pid;
+  const signal = (s) => { try { process.kill(pid, s); } catch {} };
+  const client = await startClient(listening.port, 'upload');
+  const cs = await CodeServer.start({});
+  try {
+    const page = await cs.openBrowser();
+    const input = page.locator('.quick-input-widget input.input');
+    const pickRow = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+    const attachToProcess = async (which, description) => {
+      const row = new RegExp(`${which}.*${description}`);
+      await cs.runCommand('gRPC Streams: Attach to Process…', { expect: () => pickRow(row).waitFor({ timeout: 30000 }) });
+      await cs.acceptRow(input, String(which), row);
+    };
+
+    // The wrapper has no grpc-js: the error names the process it started.
+    await attachToProcess(wrapper.pid, `started Node process ${pid} · inspector closed: will be opened \\(SIGUSR1\\)`);
+    await page.locator('.notification-toast', { hasText: `Process ${wrapper.pid} started the Node process ${pid}` }).first().waitFor({ timeout: 30000 });
+    await cs.screenshot('40-wrapper-hint');
+    await until(async () => (await findInspectorPorts(wrapper.pid)).length === 0, 10000, 'the wrapper\'s inspector (opened for the attempt) to close again');
+
+    await attachToProcess(pid, `started by Node process ${wrapper.pid} · inspector closed: will be opened \\(SIGUSR1\\)`);
+    await statusItem(page, 'gRPC 1 stream').waitFor({ timeout: 30000 });
+    assert.equal((await findInspectorPorts(pid)).length, 1, 'the inspector was opened');
+    await showStreamsView(cs);
+    const processRow = () => cs.streamRows().then((rows) => rows.find((r) => r.label === `process ${pid}`));
+    const streamRow = () => cs.streamRows().then((rows) => rows.find((r) => r.aria.includes('stream from 127.0.0.1')));
+    await until(streamRow, 30000, 'the stream row');
+
+    // Stopped: the view and the status bar say the data is stale, and idle times stop growing.
+    signal('SIGSTOP');
+    await statusItem(page, 'not answering: data is stale').waitFor({ timeout: 20000 });
+    await until(async () => (await processRow())?.description.startsWith('not answering: data is stale'), 10000, 'the process row to say it is stale');
+    const held = idleOf(await streamRow());
+    const heldSince = Date.now();
+    // The dashboard says so too.
+    const banner = page.frameLocator('iframe.webview').frameLocator('#active-frame').locator('#stale');
+    await cs.runCommand('gRPC Streams: Show Dashboard', { expect: () => banner.filter({ hasText: 'Not answering: data is stale' }).waitFor({ timeout: 30000 }) });
+    await cs.screenshot('41-not-answering');
+    // An observation window (at least 3 s since the idle time was read), not a wait for a state:
+    // over it, a live view would have ticked 3 times.
+    await page.waitForTimeout(Math.max(0, 3000 - (Date.now() - heldSince)));
+    assert.equal(idleOf(await streamRow()), held, 'the idle time is held while the process does not answer');
+    signal('SIGCONT');
+    await until(async () => !/stale/.test(await statusText(page)) && /gRPC 1 stream/.test(await statusText(page)), 20000, 'the status bar to be live again');
+    await banner.waitFor({ state: 'hidden', timeout: 10000 });
+    await until(async () => idleOf(await streamRow()) > held, 10000, 'the idle time to tick again');
+
+    // Another client removes the agent: the view says so and offers Re-attach.
+    execFileSync(process.execPath, [CLI_PATH, 'detach', '--pid', String(pid)], { stdio: 'pipe' });
+    await statusItem(page, 'agent removed by another client').waitFor({ timeout: 20000 });
+    await until(async () => (await processRow())?.description.startsWith('agent removed by another client'), 10000, 'the process row to say the agent was removed');
+    const toast = page.locator('.notification-toast', { hasText: 'the agent was removed from process' }).first();
+    await toast.waitFor({ timeout: 10000 });
+    await cs.screenshot('42-agent-removed');
+    await toast.locator('.monaco-button', { hasText: 'Re-attach' }).click();
+    await until(async () => {
+      const t = await statusText(page);
+      return /gRPC 1 stream/.test(t) && !/removed|stale/.test(t);
+    }, 30000, 'the status bar to be live after Re-attach');
+    await until(async () => {
+      const r = await processRow();
+      return r && !/removed|stale/.test(r.description);
+    }, 10000, 'the process row to be live after Re-attach');
+    await until(streamRow, 10000, 'the stream row after Re-attach');
+
+    // Detach closes the inspector that was opened for it; the server goes on.
+    await cs.runCommand('gRPC Streams: Detach', { expect: () => statusItem(page, /gRPC \d+ streams?/).waitFor({ state: 'detached', timeout: 15000 }) });
+    await until(async () => (await findInspectorPorts(pid)).length === 0, 10000, 'the inspector to close after Detach');
+    const again = await startClient(listening.port, 'upload');
+    again.kill();
+
+    // Closing the window (here: reloading it, which stops its extension host) closes it too.
+    await attachToProcess(pid, `started by Node process ${wrapper.pid} · inspector closed: will be opened \\(SIGUSR1\\)`);
+    await statusItem(page, 'gRPC 1 stream').waitFor({ timeout: 30000 });
+    assert.equal((await findInspectorPorts(pid)).length, 1, 'the inspector was opened again');
+    await cs.runCommand('Developer: Reload Window');
+    await until(async () => (await findInspectorPorts(pid)).length === 0, 30000, 'the inspector to close when the extension host stops');
+  } catch (e) {
+    await cs.screenshot('failure-process').catch(() => undefined);
+    throw e;
+  } finally {
+    await cs.stop();
+    client.kill();
+    signal('SIGCONT');
+    signal('SIGKILL');
+    wrapper.kill();
   }
 });
 
@@ -89,23 +212,29 @@ test('Go diagnostics and the "Receive asynchronously" quick fix from the light b
     await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 30000 });
     await cs.screenshot('10-go-diagnostic');
     // The Problems panel names the rule.
-    await cs.runCommand('View: Focus Problems');
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'never checks stream.Context()' }).first().waitFor({ timeout: 10000 });
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'blocks in stream.Recv() with no idle timeout' }).first();
+    await cs.runCommand('View: Focus Problems', { expect: () => problem.waitFor({ timeout: 10000 }) });
     // Cursor onto the finding (line 17) and open the quick fixes.
     await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+G');
-    await cs.answerInput(':17:16');
-    await page.keyboard.press('Control+.');
+    await cs.openQuickInput('Control+G');
+    await cs.answerInput(':17:16', { ready: 'go to line 17 at column 16' });
+    await statusItem(page, 'Ln 17, Col 16').waitFor({ timeout: 10000 });
     const item = page.locator('.action-widget .monaco-list-row', { hasText: 'Receive asynchronously' }).first();
-    await item.waitFor({ timeout: 15000 });
+    await cs.retry('open the quick fixes', async () => {
+      await page.keyboard.press('Control+.');
+      await item.waitFor({ timeout: 10000 });
+    }, { attempts: 3 });
     await cs.screenshot('11-go-quick-fix');
     await item.click();
-    await page.keyboard.press('Control+S');
+    const original = fs.readFileSync(fixture, 'utf8');
+    const saved = await cs.retry('save the fixed file', async () => {
+      await page.keyboard.press('Control+S');
+      return until(() => {
+        const t = fs.readFileSync(file, 'utf8');
+        return t !== original && t;
+      }, 5000, 'the fixed file to be saved');
+    }, { attempts: 3 });
     const golden = fs.readFileSync(path.join(__dirname, 'fixtures', 'analysis', 'expected', 'go', 'eof_basic.go.line17.async-receive.go.golden'), 'utf8');
-    const saved = await until(() => {
-      const t = fs.readFileSync(file, 'utf8');
-      return t !== fs.readFileSync(fixture, 'utf8') && t;
-    }, 15000, 'the fixed file to be saved');
     assert.equal(saved, golden, 'the document changed exactly as the fix says');
     await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ state: 'detached', timeout: 15000 });
     await cs.screenshot('12-go-fixed');
@@ -130,42 +259,48 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     const page = await cs.openBrowser();
     frozen.freeze();
     // Attach to Process…: the quick pick lists local Node processes and says whose inspector is open.
-    await cs.runCommand('gRPC Streams: Attach to Process…');
-    const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: `inspector open on 127.0.0.1:${server.inspectPort}` });
-    await pick.first().waitFor({ timeout: 30000 });
-    await page.locator('.quick-input-widget input.input').fill(String(server.pid));
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: String(server.pid) }).first().waitFor({ timeout: 10000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.statusbar-item', { hasText: 'gRPC 3 streams' }).first().waitFor({ timeout: 30000 });
-    await cs.runCommand('gRPC Streams: Show Dashboard');
+    const mine = `inspector open on 127.0.0.1:${server.inspectPort}`;
+    await cs.runCommand('gRPC Streams: Attach to Process…', {
+      expect: () => page.locator('.quick-input-widget .monaco-list-row', { hasText: mine }).first().waitFor({ timeout: 30000 }),
+    });
+    await cs.acceptRow(page.locator('.quick-input-widget input.input'), String(server.pid), mine);
+    await statusItem(page, 'gRPC 3 streams').waitFor({ timeout: 30000 });
     const frame = page.frameLocator('iframe.webview').frameLocator('#active-frame');
-    await frame.locator('.stream-table .rows .row').first().waitFor({ timeout: 30000 });
+    const tableRows = frame.locator('.stream-table .rows .row');
+    await cs.runCommand('gRPC Streams: Show Dashboard', { expect: () => tableRows.first().waitFor({ timeout: 30000 }) });
     const methods = await frame.locator('.stream-table .rows .row .col-method').allTextContents();
     assert.deepEqual(methods.slice().sort(), ['/demo.Ingest/Chat', '/demo.Ingest/Upload', '/demo.Ingest/Watch']);
     // The suspect count turns to 1 (the frozen upload), and the chart has points.
     await frame.locator('#suspect-count', { hasText: '1 suspect' }).waitFor({ timeout: 20000 });
-    const points = Number(await frame.locator('#line-chart polyline[data-series="client_stream"]').getAttribute('data-points'));
+    const chartPoints = async () => Number(await frame.locator('#line-chart polyline[data-series="client_stream"]').getAttribute('data-points'));
+    const points = await chartPoints();
     assert.ok(points >= 2, `chart points: ${points}`);
     const suspectRow = frame.locator('.stream-table .rows .row.suspect');
     assert.equal(await suspectRow.count(), 1);
     assert.equal(await suspectRow.locator('.col-method').textContent(), '/demo.Ingest/Upload');
     assert.match(await frame.locator('.server.warn .warning').first().textContent(), /No keepalive in force/);
-    // Filter by text; Go to Handler from the row hides the dashboard behind the source; showing the
-    // dashboard again restores its data and its filter.
-    await frame.locator('#filter').click();
-    await page.keyboard.type('Chat');
-    await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 1, 5000, 'filter to one row');
+    // Filter by text (typed into the field, until the field holds it and the table shows it).
+    const setFilter = (text, count) => cs.retry(`filter the table by "${text}"`, async () => {
+      await frame.locator('#filter').click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Backspace');
+      if (text) await page.keyboard.type(text);
+      await until(async () => (await frame.locator('#filter').evaluate((el) => el.value)) === text, 5000, `the filter to hold "${text}"`);
+      await until(async () => (await tableRows.count()) === count, 5000, `${count} rows`);
+    }, { attempts: 3 });
+    await setFilter('Chat', 1);
+    // Go to Handler from the row hides the dashboard behind the source; showing the dashboard
+    // again restores its data and its filter.
     await frame.locator('.stream-table .rows .row vscode-button[data-action="handler"]').click();
     await page.locator('.tabs-container .tab.active', { hasText: 'server.js' }).waitFor({ timeout: 15000 });
     await page.locator('.tabs-container .tab', { hasText: 'gRPC Streams: process' }).click();
     const shown = page.frameLocator('iframe.webview').frameLocator('#active-frame');
     await until(async () => (await shown.locator('.stream-table .rows .row').count()) === 1, 15000, 'the dashboard to come back with its filter');
     assert.equal(await shown.locator('#filter').evaluate((el) => el.value), 'Chat');
-    await frame.locator('#filter').click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Backspace');
-    await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 3, 5000, 'filter cleared');
-    await page.waitForTimeout(1500);
+    await setFilter('', 3);
+    // A tick after the filter was cleared has been drawn: the screenshot shows a settled chart.
+    const drawn = await chartPoints();
+    await until(async () => (await chartPoints()) > drawn, 10000, 'the next chart point');
     await cs.screenshot('20-dashboard');
     fs.mkdirSync(path.join(__dirname, '..', 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(__dirname, '..', 'test-artifacts', 'dashboard-dark.png') });
@@ -175,7 +310,7 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     await confirm.waitFor({ state: 'visible', timeout: 10000 });
     await confirm.click();
     await server.waitFor((e) => e.event === 'cancelled' && e.method === 'Upload', 10000, 'the handler to see cancelled');
-    await until(async () => (await frame.locator('.stream-table .rows .row').count()) === 2, 10000, 'the cancelled row to go');
+    await until(async () => (await tableRows.count()) === 2, 10000, 'the cancelled row to go');
     await cs.screenshot('21-dashboard-after-cancel');
     // Fix keepalive…: opens the keepalive quick fix where the server is created.
     await frame.locator('.server.warn vscode-button', { hasText: 'Fix keepalive' }).click();
@@ -205,26 +340,30 @@ test('A Node debugging session: the extension offers to attach through js-debug,
   let client;
   try {
     const page = await cs.openBrowser();
-    // Quick Open's "debug " prefix lists the launch configurations.
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input.input').fill('debug ');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Demo gRPC server' }).first().click({ timeout: 30000 });
+    // Quick Open's "debug " prefix lists the launch configurations, once launch.json is read:
+    // Quick Open is opened again until the configuration is the row Enter starts.
+    await cs.quickOpen('debug ', 'Demo gRPC server');
     const offer = page.locator('.notification-toast', { hasText: 'Watch its gRPC streams?' });
     await offer.waitFor({ timeout: 60000 });
     await cs.screenshot('30-debug-offer');
     await offer.locator('.monaco-button', { hasText: /^Attach$/ }).click();
-    await page.locator('.statusbar-item', { hasText: 'gRPC 0 streams' }).first().waitFor({ timeout: 30000 });
+    await statusItem(page, 'gRPC 0 streams').waitFor({ timeout: 30000 });
     client = await startClient(grpcPort, 'upload,chat');
-    await page.locator('.statusbar-item', { hasText: 'gRPC 2 streams' }).first().waitFor({ timeout: 20000 });
-    await cs.runCommand('View: Show gRPC Streams');
+    await statusItem(page, 'gRPC 2 streams').waitFor({ timeout: 20000 });
+    await showStreamsView(cs);
     const rows = await until(async () => {
       const r = await cs.streamRows();
       return r.filter((x) => x.aria.includes('stream from 127.0.0.1')).length === 2 && r;
     }, 20000, 'two stream rows');
-    assert.ok(rows.some((r) => /^debug: .*Demo gRPC server/.test(r.description)), rows.map((r) => r.description).join(' | '));
+    assert.ok(rows.some((r) => /debug: .*Demo gRPC server/.test(r.description)), rows.map((r) => r.description).join(' | '));
     await cs.screenshot('31-debug-attached');
-    await page.locator('.debug-toolbar .codicon-debug-stop').first().click();
-    await page.locator('.statusbar-item', { hasText: /gRPC \d+ streams?/ }).first().waitFor({ state: 'detached', timeout: 20000 });
+    // Stop; a click that landed while the toolbar moved is repeated while the session still runs.
+    const gone = statusItem(page, /gRPC \d+ streams?/);
+    await cs.retry('stop the debugging session', async () => {
+      const stop = page.locator('.debug-toolbar .codicon-debug-stop').first();
+      if (await stop.isVisible()) await stop.click({ timeout: 5000 });
+      await gone.waitFor({ state: 'detached', timeout: 15000 });
+    }, { attempts: 3 });
     await page.getByText('Not attached to any Node gRPC server.').waitFor({ timeout: 10000 });
   } catch (e) {
     await cs.screenshot('failure-debug').catch(() => undefined);

@@ -44,3 +44,75 @@ test('the extension runs on the workspace side and activates lazily', () => {
   assert.deepEqual(pkg.extensionKind, ['workspace']);
   assert.ok(!pkg.activationEvents.includes('*') && !pkg.activationEvents.includes('onStartupFinished'));
 });
+
+test('menus name only tree item contexts the code sets', () => {
+  const contexts = Object.values(ids.ItemContext);
+  for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
+    for (const i of items) {
+      for (const m of i.when.matchAll(/viewItem (==|=~) (\S+)/g)) {
+        const matches = m[1] === '==' ? contexts.filter((c) => c === m[2]) : contexts.filter((c) => new RegExp(m[2].slice(1, -1)).test(c));
+        assert.ok(matches.length > 0, `${menu}: ${i.command} names ${m[2]}`);
+      }
+    }
+  }
+});
+
+test('allowing a remote inspector is a machine setting that an untrusted workspace cannot turn on', () => {
+  const setting = `${ids.ConfigSection}.${ids.Settings.allowRemoteInspector}`;
+  assert.ok(['machine', 'application'].includes(pkg.contributes.configuration.properties[setting].scope), 'scope');
+  const untrusted = pkg.capabilities.untrustedWorkspaces;
+  assert.equal(untrusted.supported, 'limited');
+  assert.ok(untrusted.restrictedConfigurations.includes(setting));
+  for (const key of untrusted.restrictedConfigurations) assert.ok(pkg.contributes.configuration.properties[key], `${key} is contributed`);
+  assert.match(untrusted.description, /allowRemoteInspector/);
+});
+
+test('settings as the extension reads them: allowRemoteInspector from user settings only, a rule off under its old id stays off', () => {
+  // settings.js needs the vscode module: a stand-in that answers like VS Code's configuration does.
+  const Module = require('node:module');
+  const values = {};
+  const fake = {
+    workspace: {
+      getConfiguration: () => ({
+        get: (key, dflt) => {
+          const v = values[key];
+          return v ? v.workspaceValue ?? v.globalValue ?? dflt : dflt;
+        },
+        inspect: (key) => ({ key, defaultValue: false, ...values[key] }),
+      }),
+      onDidChangeConfiguration: () => ({ dispose() {} }),
+    },
+    EventEmitter: class { event() {} fire() {} dispose() {} },
+  };
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+  };
+  require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fake };
+  try {
+    const { readConfig } = lib('extension/settings.js');
+    assert.equal(readConfig().allowRemoteInspector, false, 'default');
+    values.allowRemoteInspector = { workspaceValue: true };
+    assert.equal(readConfig().allowRemoteInspector, false, 'a workspace value is ignored');
+    values.allowRemoteInspector = { workspaceFolderValue: true };
+    assert.equal(readConfig().allowRemoteInspector, false, 'a folder value is ignored');
+    values.allowRemoteInspector = { globalValue: true, workspaceValue: false };
+    assert.equal(readConfig().allowRemoteInspector, true, 'the user value counts');
+    values['diagnostics.rules'] = { globalValue: { 'recv-loop-ignores-context': false } };
+    assert.equal(readConfig().diagnosticsRules['recv-without-idle-timeout'], false, 'a rule turned off under its old id stays off');
+  } finally {
+    Module._resolveFilename = resolve;
+    delete require.cache.vscode;
+  }
+});
+
+test('the diagnostics rules setting names rules by their current ids; renamed ones stay, deprecated', () => {
+  const { RENAMED_RULES } = lib('analysis/types.js');
+  const rules = pkg.contributes.configuration.properties[`${ids.ConfigSection}.${ids.Settings.diagnosticsRules}`];
+  const current = Object.keys(rules.properties).filter((k) => !rules.properties[k].deprecationMessage);
+  assert.deepEqual(Object.keys(rules.default).sort(), current.sort(), 'every current rule is on by default');
+  for (const [old, renamed] of Object.entries(RENAMED_RULES)) {
+    assert.ok(current.includes(renamed), `${renamed} is contributed`);
+    assert.match(rules.properties[old].deprecationMessage, new RegExp(renamed));
+  }
+});

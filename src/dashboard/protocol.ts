@@ -1,6 +1,6 @@
 // The messages between the dashboard webview and the extension, typed for both sides, and the
 // validation every message from the webview passes before the extension acts on it.
-import type { EndedCall, ServerRecord, StreamRecord } from '../agent/protocol';
+import { parseStreamId, type EndedCall, type ServerRecord, type StreamRecord } from '../agent/protocol';
 import type { SeriesPoint } from './series';
 
 export interface DashboardSettings {
@@ -25,6 +25,8 @@ export interface DashboardInit {
   streams: StreamRecord[];
   series: SeriesPoint[];
   fixes: ServerFixInfo[];
+  /** Why the data is stale (the process does not answer, or lost its agent); null while live. */
+  stale: string | null;
 }
 
 /** At most one a second: only what changed since the previous one. */
@@ -39,7 +41,13 @@ export interface DashboardDelta {
   fixes?: ServerFixInfo[];
 }
 
-export type ToWebview = DashboardInit | DashboardDelta | { type: 'error'; message: string } | { type: 'info'; message: string } | { type: 'detached' };
+export type ToWebview =
+  | DashboardInit
+  | DashboardDelta
+  | { type: 'error'; message: string }
+  | { type: 'info'; message: string }
+  | { type: 'stale'; message: string | null }
+  | { type: 'detached' };
 
 export type FromWebview =
   | { type: 'ready' }
@@ -47,7 +55,8 @@ export type FromWebview =
   | { type: 'goToHandler'; streamId: string }
   | { type: 'openKeepaliveFix'; serverId: string };
 
-const STREAM_ID = /^c\d{1,12}$/;
+/** Stream ids are PID-EPOCH-N (agent/protocol); anything longer than this is not one. */
+const STREAM_ID_MAX = 64;
 const SERVER_ID = /^s\d{1,9}$/;
 
 /** Checks a message from the webview; returns the message or a sentence saying what is wrong. */
@@ -59,7 +68,7 @@ export function parseWebviewMessage(raw: unknown): { ok: true; message: FromWebv
       return { ok: true, message: { type: 'ready' } };
     case 'cancelStream':
     case 'goToHandler':
-      if (typeof m.streamId !== 'string' || !STREAM_ID.test(m.streamId)) return { ok: false, error: `The dashboard asked to ${m.type === 'cancelStream' ? 'cancel' : 'open the handler of'} a stream without a valid stream id.` };
+      if (typeof m.streamId !== 'string' || m.streamId.length > STREAM_ID_MAX || !parseStreamId(m.streamId)) return { ok: false, error: `The dashboard asked to ${m.type === 'cancelStream' ? 'cancel' : 'open the handler of'} a stream without a valid stream id.` };
       return { ok: true, message: { type: m.type, streamId: m.streamId } };
     case 'openKeepaliveFix':
       if (typeof m.serverId !== 'string' || !SERVER_ID.test(m.serverId)) return { ok: false, error: 'The dashboard asked for a keepalive fix without a valid server id.' };

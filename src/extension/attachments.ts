@@ -4,11 +4,13 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { InspectorAddress } from '../inspector/address';
 import { formatAddress } from '../inspector/address';
-import { AgentSession } from '../inspector/agentSession';
+import { AgentSession, type SessionHealth } from '../inspector/agentSession';
 import { AttachError, errorMessage } from '../inspector/errors';
+import { findInspectorPorts, openInspectorOf } from '../inspector/nodeProcesses';
 import { StreamStore, type StoreChange } from '../model/streamStore';
-import { ContextKeys } from './ids';
+import { CommandIds, ContextKeys } from './ids';
 import type { Log } from './log';
+import { childrenHint } from './processRelations';
 
 export interface Attachment {
   readonly id: string;
@@ -16,6 +18,14 @@ export interface Attachment {
   readonly session: AgentSession;
   readonly store: StreamStore;
   readonly debugSessionId?: string;
+  /** How it was attached: what Re-attach repeats. */
+  readonly target: AttachTarget;
+  /** Whether the process answers and still has our agent; when not, the data shown is stale. */
+  readonly health: SessionHealth;
+  /** The local time the data is as of: now, or when the process last answered while it is stale. */
+  localNow(): number;
+  /** The target's clock at localNow(): what idle times and suspects are measured against. */
+  now(): number;
 }
 
 export interface AttachmentChange {
@@ -33,16 +43,68 @@ export interface AttachTarget {
   quiet?: boolean;
   /** Keep the attachment when grpc-js is not loaded yet (a debugging session that just started). */
   waitForGrpc?: boolean;
+  /** The process picked in Attach to Process: named in hints, and its inspector found again on Re-attach. */
+  pid?: number;
+  /** This tool opened the inspector (SIGUSR1): Detach and closing VS Code close it again. */
+  closeInspectorOnClose?: boolean;
+}
+
+class AttachedProcess implements Attachment {
+  /** Local time of the last answer while the process is stale: its clock stops there. */
+  private heldAt: number | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly label: string,
+    readonly session: AgentSession,
+    readonly store: StreamStore,
+    readonly target: AttachTarget,
+  ) {}
+
+  get debugSessionId(): string | undefined {
+    return this.target.debugSessionId;
+  }
+
+  get health(): SessionHealth {
+    return this.session.currentHealth;
+  }
+
+  /** Idle times must not grow (and blame clients) while the process cannot tell us anything. */
+  holdClock(h: SessionHealth, localNow = Date.now()): void {
+    this.heldAt = h.state === 'ok' ? null : h.state === 'not-answering' ? localNow - h.sinceMs : localNow;
+  }
+
+  localNow(): number {
+    return this.heldAt ?? Date.now();
+  }
+
+  now(): number {
+    return this.store.now(this.localNow());
+  }
+}
+
+/** "process 1234 (127.0.0.1:9229)", without repeating a label that only says the pid. */
+function processName(a: Attachment): string {
+  return a.label === `pid ${a.store.pid}` ? `process ${a.store.pid}` : `process ${a.store.pid} (${a.label})`;
+}
+
+/** An inspector closes a moment after the connection that asked it to; opening it again must wait. */
+async function inspectorClosed(pid: number, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await findInspectorPorts(pid)).length > 0) await new Promise((r) => setTimeout(r, 100));
 }
 
 export class AttachmentManager implements vscode.Disposable {
-  private readonly attachments = new Map<string, Attachment>();
+  private readonly attachments = new Map<string, AttachedProcess>();
   private readonly changed = new vscode.EventEmitter<AttachmentChange>();
   private readonly listChanged = new vscode.EventEmitter<void>();
+  private readonly healthChanged = new vscode.EventEmitter<Attachment>();
   /** Data of one attachment changed (streams, servers). */
   readonly onDidChangeData = this.changed.event;
   /** An attachment was added or removed. */
   readonly onDidChangeAttachments = this.listChanged.event;
+  /** A process stopped answering, answers again, or lost its agent. */
+  readonly onDidChangeHealth = this.healthChanged.event;
   private nextId = 1;
 
   constructor(private readonly extensionPath: string, private readonly log: Log) {}
@@ -72,6 +134,8 @@ export class AttachmentManager implements vscode.Disposable {
             agentPath: join(this.extensionPath, 'dist', 'agent.js'),
             subscribe: true,
             waitForGrpc: target.waitForGrpc,
+            closeInspectorOnClose: target.closeInspectorOnClose,
+            warn: (message) => this.log.warn(message),
             progress: (step) => {
               progress.report({ message: step });
               this.log.info(`${where}: ${step}`);
@@ -80,41 +144,65 @@ export class AttachmentManager implements vscode.Disposable {
       );
       const existing = this.all.find((a) => a.store.pid === session.initialSnapshot.pid && a.label === (target.label ?? session.label));
       if (existing) {
-        session.close();
+        await session.close();
         vscode.window.showInformationMessage(`gRPC Streams: already attached to process ${existing.store.pid}.`);
         return existing;
       }
-      const attachment: Attachment = {
-        id: `p${this.nextId++}`,
-        label: target.label ?? session.label,
-        session,
-        store: new StreamStore(session.initialSnapshot),
-        debugSessionId: target.debugSessionId,
-      };
+      const attachment = new AttachedProcess(`p${this.nextId++}`, target.label ?? session.label, session, new StreamStore(session.initialSnapshot), target);
       this.attachments.set(attachment.id, attachment);
-      session.onDelta((d) => this.changed.fire({ attachment, change: attachment.store.apply(d) }));
-      session.onClose((reason) => {
-        if (!this.attachments.delete(attachment.id)) return;
-        this.updateContext();
-        this.listChanged.fire();
-        if (reason !== 'detached') {
-          this.log.warn(`${attachment.label}: connection lost (${reason})`);
-          vscode.window.showWarningMessage(`gRPC Streams: lost the connection to process ${attachment.store.pid} (${attachment.label}); it may have exited.`);
-        }
-      });
-      this.log.info(`Attached to process ${attachment.store.pid} (${attachment.label}): grpc-js ${attachment.store.grpcJs.join(', ')}, ${attachment.store.servers.size} servers, ${attachment.store.streams.size} open streams.`);
+      this.listen(attachment);
+      const inspector = target.closeInspectorOnClose ? ' (its inspector was opened with SIGUSR1 and closes again on Detach)' : '';
+      this.log.info(`Attached to process ${attachment.store.pid} (${attachment.label})${inspector}: grpc-js ${attachment.store.grpcJs.join(', ')}, ${attachment.store.servers.size} servers, ${attachment.store.streams.size} open streams.`);
       this.updateContext();
       this.listChanged.fire();
       return attachment;
     } catch (e) {
-      this.log.error(`Attach to ${where} failed`, e);
+      // A process without grpc-js may have started the one that has it (cluster primary, npx).
+      const hint = e instanceof AttachError && e.code === 'no-grpc' && target.pid !== undefined ? childrenHint(target.pid) : '';
+      this.log.error(`Attach to ${where} failed${hint ? `.${hint}` : ''}`, e);
       if (!target.quiet) {
-        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
+        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}${hint}`, 'Show Log');
         if (action === 'Show Log') this.log.show();
       }
       if (!(e instanceof AttachError)) this.log.error('unexpected error', e);
       return undefined;
     }
+  }
+
+  private listen(a: AttachedProcess): void {
+    const { session, store } = a;
+    const live = (): boolean => this.attachments.get(a.id) === a;
+    session.onDelta((d) => this.changed.fire({ attachment: a, change: store.apply(d) }));
+    // The agent dropped our lease (the process was stopped past it): a whole new snapshot.
+    session.onSnapshot((snap) => {
+      if (live()) this.changed.fire({ attachment: a, change: store.reset(snap) });
+    });
+    session.onHealth((h) => {
+      if (!live()) return;
+      a.holdClock(h);
+      if (h.state === 'not-answering') this.log.warn(`${a.label}: process ${store.pid} does not answer (stopped, at a breakpoint, or busy); showing what it said ${Math.round(h.sinceMs / 1000)} s ago.`);
+      else if (h.state === 'ok') this.log.info(`${a.label}: process ${store.pid} answers again.`);
+      this.healthChanged.fire(a);
+      if (h.state === 'agent-gone') void this.agentGone(a);
+    });
+    session.onClose((reason) => {
+      if (!this.attachments.delete(a.id)) return;
+      this.updateContext();
+      this.listChanged.fire();
+      if (reason !== 'detached') {
+        this.log.warn(`${a.label}: connection lost (${reason})`);
+        vscode.window.showWarningMessage(`gRPC Streams: lost the connection to ${processName(a)}; it may have exited.`);
+      }
+    });
+  }
+
+  private async agentGone(a: Attachment): Promise<void> {
+    const text = `the agent was removed from ${processName(a)} by another client; its streams are no longer updated.`;
+    this.log.warn(text);
+    const action = await vscode.window.showWarningMessage(`gRPC Streams: ${text}`, 'Re-attach', 'Detach');
+    if (!this.get(a.id)) return;
+    if (action === 'Re-attach') await vscode.commands.executeCommand(CommandIds.reattach, { attachmentId: a.id });
+    else if (action === 'Detach') await this.detach(a, false);
   }
 
   /** Re-reads a whole process from its agent (the Refresh command). */
@@ -123,16 +211,33 @@ export class AttachmentManager implements vscode.Disposable {
     this.changed.fire({ attachment, change: attachment.store.reset(snap) });
   }
 
+  /**
+   * Attaches afresh the way this attachment was made (after another client removed the agent).
+   * An inspector this tool opened closes with the old connection, so it is opened again.
+   */
+  async reattach(old: Attachment, allowRemote: boolean): Promise<Attachment | undefined> {
+    await this.detach(old, false);
+    let target: AttachTarget = { ...old.target, allowRemote: old.target.address ? allowRemote : old.target.allowRemote };
+    if (target.pid !== undefined) {
+      if (target.closeInspectorOnClose) await inspectorClosed(target.pid);
+      const inspector = await openInspectorOf(target.pid);
+      target = { ...target, address: { host: '127.0.0.1', port: inspector.port }, closeInspectorOnClose: inspector.opened };
+    }
+    return this.attach(target);
+  }
+
   detach(attachment: Attachment, removeAgent = true): Promise<void> {
     this.attachments.delete(attachment.id);
     this.updateContext();
     this.listChanged.fire();
     this.log.info(`Detached from process ${attachment.store.pid} (${attachment.label}).`);
-    if (!removeAgent) {
-      attachment.session.close();
-      return Promise.resolve();
-    }
-    return attachment.session.detachAgent().catch((e) => this.log.warn(`Detach from ${attachment.label}: ${errorMessage(e)}`));
+    const done = removeAgent ? attachment.session.detachAgent() : attachment.session.close();
+    return done.catch((e) => this.log.warn(`Detach from ${attachment.label}: ${errorMessage(e)}`));
+  }
+
+  /** Closes every connection, and every inspector this tool opened; deactivate waits for it. */
+  closeAll(): Promise<void> {
+    return Promise.all(this.all.map((a) => a.session.close().catch(() => undefined))).then(() => undefined);
   }
 
   private updateContext(): void {
@@ -140,9 +245,10 @@ export class AttachmentManager implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const a of this.attachments.values()) a.session.close();
+    void this.closeAll();
     this.attachments.clear();
     this.changed.dispose();
     this.listChanged.dispose();
+    this.healthChanged.dispose();
   }
 }

@@ -17,6 +17,16 @@ export interface StreamRef {
   streamId: string;
 }
 
+/** A tree node, or what a notification's button passes: the attachment it is about. */
+type AttachmentRef = Pick<StreamTreeNode, 'attachmentId'>;
+
+/** Requests that need the agent fail with this sentence, instead of the agent's missing global. */
+function requireAgent(a: Attachment): void {
+  if (a.health.state === 'agent-gone') {
+    throw new Error(`the agent was removed from process ${a.store.pid} by another client: Re-attach to install it again.`);
+  }
+}
+
 export class StreamCommands implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -41,6 +51,7 @@ export class StreamCommands implements vscode.Disposable {
     reg(CommandIds.attachToProcess, this.attachToProcess);
     reg(CommandIds.attachToAddress, this.attachToAddress);
     reg(CommandIds.detach, this.detach);
+    reg(CommandIds.reattach, this.reattach);
     reg(CommandIds.refresh, this.refresh);
     reg(CommandIds.cancelStream, this.cancelStream);
     reg(CommandIds.goToHandler, this.goToHandler);
@@ -53,7 +64,14 @@ export class StreamCommands implements vscode.Disposable {
   private async attachToProcess(): Promise<void> {
     const picked = await pickProcessInspector();
     if (!picked) return;
-    await this.attachments.attach({ address: { host: '127.0.0.1', port: picked.port }, label: `pid ${picked.pid}`, allowRemote: false });
+    await this.attachments.attach({
+      address: { host: '127.0.0.1', port: picked.port },
+      label: `pid ${picked.pid}`,
+      pid: picked.pid,
+      // An inspector opened only for us is closed again; one the user opened stays.
+      closeInspectorOnClose: picked.opened,
+      allowRemote: false,
+    });
   }
 
   private async attachToAddress(): Promise<void> {
@@ -81,8 +99,17 @@ export class StreamCommands implements vscode.Disposable {
     if (a) await this.attachments.detach(a);
   }
 
+  private async reattach(node?: AttachmentRef): Promise<void> {
+    const a = await this.attachmentFor(node, 'Re-attach to which process?');
+    if (a) await this.attachments.reattach(a, this.settings.config.allowRemoteInspector);
+  }
+
   private async refresh(node?: StreamTreeNode): Promise<void> {
-    const targets = node ? [this.attachments.get(node.attachmentId)].filter((a): a is Attachment => !!a) : this.attachments.all;
+    // Refresh of all skips processes that lost their agent; Refresh of one says why it cannot.
+    const targets = node
+      ? [this.attachments.get(node.attachmentId)].filter((a): a is Attachment => !!a)
+      : this.attachments.all.filter((a) => a.health.state !== 'agent-gone');
+    targets.forEach(requireAgent);
     await Promise.all(targets.map((a) => this.attachments.refresh(a)));
   }
 
@@ -104,9 +131,14 @@ export class StreamCommands implements vscode.Disposable {
       'Cancel Stream',
     );
     if (ok !== 'Cancel Stream') return;
-    const r = await a.session.cancel(s.id);
-    if (!r.ok) throw new Error(r.error ?? `could not cancel ${s.id}`);
-    this.log.info(`Cancelled ${s.id} (${s.method} from ${s.peer}) in process ${a.store.pid}.`);
+    // The engine answers once the call has ended, which can take a moment: show it in the view.
+    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () => a.session.cancel(s.id));
+    if (!r.ok) throw new Error(r.error ?? `Could not cancel stream ${s.id}.`);
+    const how = r.how === 'reset'
+      ? 'its client was not reading, so its HTTP/2 stream was reset; the client gets CANCELLED when it reads again'
+      : 'its client got CANCELLED';
+    this.log.info(`Cancelled ${s.id} (${s.method} from ${s.peer}) in process ${a.store.pid}: ${how}.`);
+    void vscode.window.showInformationMessage(`gRPC Streams: cancelled ${s.method} from ${s.peer}: the call has ended; ${how}.`);
   }
 
   private async goToHandler(node?: StreamTreeNode | StreamRef): Promise<void> {
@@ -125,6 +157,7 @@ export class StreamCommands implements vscode.Disposable {
       void vscode.window.showInformationMessage('gRPC Streams: select a stream or method in the Streams view first.');
       return;
     }
+    requireAgent(target.a);
     const loc = await target.a.session.handlerLocation(target.serverId, target.method);
     if (!loc) throw new Error(`the process did not say where the handler of ${target.method} is defined.`);
     if (!loc.url.startsWith('file:')) throw new Error(`the handler of ${target.method} is in ${loc.url}, which is not a file on this machine.`);
@@ -141,7 +174,7 @@ export class StreamCommands implements vscode.Disposable {
       void vscode.window.showInformationMessage('gRPC Streams: select an open stream first.');
       return;
     }
-    const [judged] = judgeAll([s], a.store.servers, a.store.now(), this.settings.config.suspectAfterMs);
+    const [judged] = judgeAll([s], a.store.servers, a.now(), this.settings.config.suspectAfterMs);
     await vscode.env.clipboard.writeText(JSON.stringify({ pid: a.store.pid, ...judged }, null, 2));
     void vscode.window.setStatusBarMessage('gRPC Streams: stream details copied', 3000);
   }
@@ -149,6 +182,7 @@ export class StreamCommands implements vscode.Disposable {
   private async exportSnapshot(node?: StreamTreeNode): Promise<void> {
     const a = await this.attachmentFor(node, 'Export the streams of which process?');
     if (!a) return;
+    requireAgent(a);
     const snap = await a.session.refresh();
     const uri = await vscode.window.showSaveDialog({
       title: 'Export gRPC streams snapshot',
@@ -176,7 +210,7 @@ export class StreamCommands implements vscode.Disposable {
     return this.tree.resolveStream(n);
   }
 
-  private async attachmentFor(node: StreamTreeNode | undefined, question: string): Promise<Attachment | undefined> {
+  private async attachmentFor(node: AttachmentRef | undefined, question: string): Promise<Attachment | undefined> {
     const fromNode = node ?? this.view.selection[0];
     if (fromNode) return this.attachments.get(fromNode.attachmentId);
     const all = this.attachments.all;

@@ -5,14 +5,36 @@ import { randomBytes } from 'node:crypto';
 import { DeltaAccumulator, parseWebviewMessage, type DashboardInit, type FromWebview, type ServerFixInfo, type ToWebview } from '../dashboard/protocol';
 import { samplePoint, SeriesBuffer } from '../dashboard/series';
 import { errorMessage } from '../inspector/errors';
+import { healthDetail, healthNote } from '../model/treeModel';
 import type { AnalysisLoader } from './analysisLoader';
 import type { Attachment, AttachmentManager } from './attachments';
 import { CommandIds } from './ids';
 import { locateKeepaliveFixes } from './keepaliveFixLocator';
 import type { Log } from './log';
 import type { SettingsWatcher } from './settings';
+import { DIAGNOSTIC_SOURCE } from './streamDiagnostics';
 
 const TICK_MS = 1000;
+
+/**
+ * Resolves once our diagnostic on that line is there, or after timeoutMs: a document opened just
+ * now is analysed a moment later, and the quick fix menu lists only fixes for diagnostics it sees.
+ */
+function diagnosticOn(uri: vscode.Uri, line: number, timeoutMs: number): Promise<void> {
+  const present = (): boolean => vscode.languages.getDiagnostics(uri).some((d) => d.source === DIAGNOSTIC_SOURCE && d.range.start.line <= line && d.range.end.line >= line);
+  if (present()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString()) && present()) done();
+    });
+  });
+}
 
 export class DashboardPanel implements vscode.Disposable {
   static readonly viewType = 'grpcStreams.dashboard';
@@ -70,6 +92,9 @@ export class DashboardPanel implements vscode.Disposable {
           change.serversChanged ? [...store.servers.values()] : undefined,
         );
       }),
+      deps.attachments.onDidChangeHealth((a) => {
+        if (a === this.attachment && this.ready) this.post({ type: 'stale', message: this.staleMessage() });
+      }),
       deps.attachments.onDidChangeAttachments(() => {
         if (!deps.attachments.get(this.attachment.id)) {
           this.post({ type: 'detached' });
@@ -85,25 +110,34 @@ export class DashboardPanel implements vscode.Disposable {
     void locateKeepaliveFixes(attachment, deps.loader)
       .then((fixes) => {
         this.fixes = fixes;
-        if (this.ready && fixes.length > 0) this.post({ type: 'delta', now: attachment.store.now(), upserts: [], removed: [], fixes });
+        if (this.ready && fixes.length > 0) this.post({ type: 'delta', now: attachment.now(), upserts: [], removed: [], fixes });
       })
       .catch((e) => deps.log.warn(`Looking for keepalive fix sites failed: ${String(e)}`));
   }
 
   private sample() {
     const store = this.attachment.store;
-    return samplePoint(store.streams.values(), store.servers, store.now(), this.deps.settings.config.suspectAfterMs);
+    return samplePoint(store.streams.values(), store.servers, this.attachment.now(), this.deps.settings.config.suspectAfterMs);
+  }
+
+  /** "Not answering: data is stale. The process does not answer…", or null while live. */
+  private staleMessage(): string | null {
+    const state = this.attachment.health.state;
+    const note = healthNote(state);
+    return note && `${note[0].toUpperCase()}${note.slice(1)}. ${healthDetail(state)}`;
   }
 
   private tick(): void {
     const point = this.sample();
-    this.series.push(point);
+    // A stale process's clock is held: no points until it answers again (nothing is known of that time).
+    const live = this.attachment.health.state === 'ok';
+    if (live) this.series.push(point);
     if (!this.ready) {
       this.pending.take(point.t); // the next init carries everything
       return;
     }
     const delta = this.pending.take(point.t);
-    delta.point = point;
+    if (live) delta.point = point;
     if (this.settingsChanged) {
       const c = this.deps.settings.config;
       delta.settings = { idleWarningMs: c.idleWarningMs, suspectAfterMs: c.suspectAfterMs };
@@ -119,12 +153,13 @@ export class DashboardPanel implements vscode.Disposable {
       type: 'init',
       title: `process ${store.pid} · ${this.attachment.label}`,
       pid: store.pid,
-      now: store.now(),
+      now: this.attachment.now(),
       settings: { idleWarningMs: c.idleWarningMs, suspectAfterMs: c.suspectAfterMs },
       servers: [...store.servers.values()],
       streams: [...store.streams.values()],
       series: this.series.all(),
       fixes: this.fixes,
+      stale: this.staleMessage(),
     };
   }
 
@@ -167,6 +202,8 @@ export class DashboardPanel implements vscode.Disposable {
     const line = doc.lineAt(fix.line);
     const pos = new vscode.Position(fix.line, line.firstNonWhitespaceCharacterIndex);
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.Beside });
+    const c = this.deps.settings.config;
+    if (c.diagnosticsEnabled && c.diagnosticsRules['server-without-keepalive'] !== false) await diagnosticOn(doc.uri, fix.line, 10_000);
     await vscode.commands.executeCommand('editor.action.quickFix');
   }
 

@@ -13,11 +13,15 @@ import { LANGUAGES, StreamDiagnostics } from './streamDiagnostics';
 import { StreamFixProvider } from './streamFixProvider';
 import { StreamTreeProvider } from './streamTreeProvider';
 
+/** Closes every connection (and every inspector this extension opened) when VS Code shuts down. */
+let closeAttachments: (() => Promise<void>) | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = new Log();
   const settings = new SettingsWatcher();
   const attachments = new AttachmentManager(context.extensionPath, log);
+  closeAttachments = () => attachments.closeAll();
   const tree = new StreamTreeProvider(attachments, settings, log);
   const loader = new AnalysisLoader(context.extensionPath);
   const view = vscode.window.createTreeView(ViewIds.streams, { treeDataProvider: tree, showCollapseAll: true });
@@ -46,6 +50,10 @@ export function activate(context: vscode.ExtensionContext): void {
   log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms.`);
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+export function deactivate(): Promise<void> | undefined {
+  // Everything is disposed through context.subscriptions, which does not wait; VS Code waits
+  // (a while) for this, so an inspector opened with SIGUSR1 gets closed before the host exits.
+  const closing = closeAttachments?.();
+  closeAttachments = undefined;
+  return closing;
 }

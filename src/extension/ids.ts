@@ -10,6 +10,7 @@ export const CommandIds = {
   attachToProcess: 'grpcStreams.attachToProcess',
   attachToAddress: 'grpcStreams.attachToAddress',
   detach: 'grpcStreams.detach',
+  reattach: 'grpcStreams.reattach',
   refresh: 'grpcStreams.refresh',
   cancelStream: 'grpcStreams.cancelStream',
   goToHandler: 'grpcStreams.goToHandler',
@@ -26,6 +27,8 @@ export const ContextKeys = {
 /** contextValue of tree items, used in `when` clauses of menus. */
 export const ItemContext = {
   process: 'grpcStreams.process',
+  /** A process whose agent another client removed: offers Re-attach. */
+  processAgentGone: 'grpcStreams.process.agentGone',
   server: 'grpcStreams.server',
   method: 'grpcStreams.method',
   stream: 'grpcStreams.stream',

@@ -1,35 +1,42 @@
 // "Attach to Process…": a quick pick of local Node processes, showing which have an inspector open
-// and which can have one opened (SIGUSR1).
+// and which can have one opened (SIGUSR1), and which are cluster workers or programs another Node
+// process started, so that the pid picked is the one that runs the gRPC server.
 import * as vscode from 'vscode';
 import { listNodeProcesses, openInspectorOf, type NodeProcessInfo } from '../inspector/nodeProcesses';
+import { describeProcess, isClusterWorker, relationOf } from './processRelations';
 
 interface ProcessPick extends vscode.QuickPickItem {
   process: NodeProcessInfo;
 }
 
-export function describeProcess(p: NodeProcessInfo): { label: string; description: string; detail: string } {
-  const state = p.inspectorPorts.length > 0
-    ? `inspector open on 127.0.0.1:${p.inspectorPorts[0]}`
-    : p.canOpenInspector
-      ? 'inspector closed: will be opened (SIGUSR1)'
-      : 'inspector closed and cannot be opened (--disable-sigusr1)';
-  const cmd = p.command.length > 140 ? `${p.command.slice(0, 137)}…` : p.command;
-  return { label: `$(server-process) ${p.pid}`, description: state, detail: cmd };
+export interface PickedInspector {
+  pid: number;
+  port: number;
+  /** The inspector was opened for this attach (SIGUSR1): it is closed again on Detach. */
+  opened: boolean;
 }
 
 /** Asks for a process; returns its inspector port (opening the inspector if needed). */
-export async function pickProcessInspector(): Promise<{ pid: number; port: number } | undefined> {
+export async function pickProcessInspector(): Promise<PickedInspector | undefined> {
   const pick = vscode.window.createQuickPick<ProcessPick>();
   pick.title = 'gRPC Streams: Attach to Process';
   pick.placeholder = 'Pick a Node process running a gRPC server';
   pick.busy = true;
   pick.matchOnDetail = true;
   pick.show();
+  // Let the busy picker reach the window before the scan, part of which is synchronous.
+  await new Promise((r) => setTimeout(r, 0));
   const procs = await listNodeProcesses();
   pick.busy = false;
+  const workers = new Map<number, boolean>();
+  const isWorker = (pid: number): boolean => {
+    let worker = workers.get(pid);
+    if (worker === undefined) workers.set(pid, (worker = isClusterWorker(pid)));
+    return worker;
+  };
   pick.items = procs
     .filter((p) => p.inspectorPorts.length > 0 || p.canOpenInspector)
-    .map((p) => ({ ...describeProcess(p), process: p }));
+    .map((p) => ({ ...describeProcess(p, relationOf(p, procs, isWorker)), process: p }));
   if (pick.items.length === 0) pick.placeholder = 'No local Node processes found';
   const chosen = await new Promise<ProcessPick | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems[0]));
@@ -37,9 +44,12 @@ export async function pickProcessInspector(): Promise<{ pid: number; port: numbe
   });
   pick.dispose();
   if (!chosen) return undefined;
-  const port = chosen.process.inspectorPorts[0] ?? (await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Opening the inspector of process ${chosen.process.pid}` },
-    () => openInspectorOf(chosen.process.pid),
-  ));
-  return { pid: chosen.process.pid, port };
+  const pid = chosen.process.pid;
+  const open = chosen.process.inspectorPorts[0];
+  if (open !== undefined) return { pid, port: open, opened: false };
+  const inspector = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Opening the inspector of process ${pid}` },
+    () => openInspectorOf(pid),
+  );
+  return { pid, port: inspector.port, opened: inspector.opened };
 }

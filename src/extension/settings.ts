@@ -1,5 +1,6 @@
 // The extension's settings, read once and re-read (with an event) whenever the user changes them.
 import * as vscode from 'vscode';
+import { RENAMED_RULES } from '../analysis/types';
 import type { TreeSettings } from '../model/treeModel';
 import { ConfigSection, Settings } from './ids';
 
@@ -17,6 +18,13 @@ export interface ExtensionConfig extends TreeSettings {
   fixKeepaliveTimeoutMs: number;
 }
 
+/** A rule turned off under an id it had before stays off under its new one. */
+function withRenamedRules(rules: Record<string, boolean>): Record<string, boolean> {
+  const out = { ...rules };
+  for (const [old, renamed] of Object.entries(RENAMED_RULES)) if (rules[old] === false) out[renamed] = false;
+  return out;
+}
+
 export function readConfig(): ExtensionConfig {
   const c = vscode.workspace.getConfiguration(ConfigSection);
   const num = (key: string, dflt: number, min: number): number => {
@@ -24,16 +32,19 @@ export function readConfig(): ExtensionConfig {
     return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
   };
   const auto = c.get<string>(Settings.autoAttach, 'ask');
+  // Machine-scoped and restricted in untrusted workspaces: only the user's own settings, never a
+  // workspace's, may allow an inspector that gives code execution to whoever reaches it.
+  const remote = c.inspect<boolean>(Settings.allowRemoteInspector);
   return {
     idleWarningMs: num(Settings.idleWarningSeconds, 30, 1) * 1000,
     suspectAfterMs: num(Settings.suspectAfterSeconds, 60, 1) * 1000,
     maxStreamsPerMethod: Math.floor(num(Settings.maxStreamsPerMethod, 200, 1)),
     refreshIntervalMs: num(Settings.refreshIntervalMs, 1000, 200),
-    allowRemoteInspector: c.get<boolean>(Settings.allowRemoteInspector, false) === true,
+    allowRemoteInspector: remote?.globalValue === true,
     autoAttach: auto === 'always' || auto === 'never' ? auto : 'ask',
     diagnosticsEnabled: c.get<boolean>(Settings.diagnosticsEnabled, true) !== false,
     diagnosticsSeverity: (['error', 'warning', 'information', 'hint'] as const).find((s) => s === c.get<string>(Settings.diagnosticsSeverity)) ?? 'warning',
-    diagnosticsRules: c.get<Record<string, boolean>>(Settings.diagnosticsRules, {}) ?? {},
+    diagnosticsRules: withRenamedRules(c.get<Record<string, boolean>>(Settings.diagnosticsRules, {}) ?? {}),
     fixIdleTimeoutMs: num(Settings.fixIdleTimeoutMs, 30000, 1),
     fixKeepaliveTimeMs: num(Settings.fixKeepaliveTimeMs, 30000, 1),
     fixKeepaliveTimeoutMs: num(Settings.fixKeepaliveTimeoutMs, 10000, 1),

@@ -1,6 +1,7 @@
-// `gRPC 12 streams · 2 suspect` in the status bar; a click focuses the Streams view.
+// `gRPC 12 streams · 2 suspect` in the status bar (and a note when a process's data is stale);
+// a click focuses the Streams view.
 import * as vscode from 'vscode';
-import { countSuspects, statusBarText } from '../model/treeModel';
+import { countSuspects, healthNote, staleSummary, statusBarText, type Counts } from '../model/treeModel';
 import type { AttachmentManager } from './attachments';
 import { CommandIds } from './ids';
 import type { Log } from './log';
@@ -14,7 +15,12 @@ export class StreamStatusBar implements vscode.Disposable {
   constructor(private readonly attachments: AttachmentManager, private readonly settings: SettingsWatcher, private readonly log: Log) {
     this.item.name = 'gRPC Streams';
     this.item.command = CommandIds.focusView;
-    this.disposables.push(attachments.onDidChangeAttachments(() => this.update()), attachments.onDidChangeData(() => this.update()), settings.onDidChange(() => this.update()));
+    this.disposables.push(
+      attachments.onDidChangeAttachments(() => this.update()),
+      attachments.onDidChangeData(() => this.update()),
+      attachments.onDidChangeHealth(() => this.update()),
+      settings.onDidChange(() => this.update()),
+    );
     // Suspects appear by time passing, not only by events; the count is cheap to recompute.
     this.timer = setInterval(() => this.update(), 2000);
     this.update();
@@ -27,11 +33,22 @@ export class StreamStatusBar implements vscode.Disposable {
       return;
     }
     const started = performance.now();
-    const counts = countSuspects(all.map((a) => a.store), this.settings.config);
+    // Each process is judged at its own clock: a stale one's is held where it last answered.
+    const counts: Counts = { streams: 0, suspect: 0 };
+    for (const a of all) {
+      const c = countSuspects([a.store], this.settings.config, a.localNow());
+      counts.streams += c.streams;
+      counts.suspect += c.suspect;
+    }
     this.log.trace(`status bar: ${counts.streams} streams judged in ${(performance.now() - started).toFixed(2)} ms`);
-    this.item.text = `$(pulse) ${statusBarText(counts)}`;
-    this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show the streams.`;
-    this.item.backgroundColor = counts.suspect > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const stale = staleSummary(all.map((a) => a.health.state));
+    this.item.text = `${stale ? '$(warning)' : '$(pulse)'} ${statusBarText(counts)}${stale ? ` · ${stale}` : ''}`;
+    const lines = all.map((a) => {
+      const note = healthNote(a.health.state);
+      return `process ${a.store.pid} (${a.label})${note ? `: ${note}` : ''}`;
+    });
+    this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show the streams.\n${lines.join('\n')}`;
+    this.item.backgroundColor = counts.suspect > 0 || stale ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 

@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import {
   changedRows,
   groupByMethod,
+  healthDetail,
   methodLabel,
+  processDescription,
   serverLabel,
   serverView,
   streamRow,
@@ -13,7 +15,7 @@ import {
   visibleStreams,
   type StreamRow,
 } from '../model/treeModel';
-import type { AttachmentChange, AttachmentManager } from './attachments';
+import type { Attachment, AttachmentChange, AttachmentManager } from './attachments';
 import { ItemContext } from './ids';
 import type { Log } from './log';
 import type { ExtensionConfig, SettingsWatcher } from './settings';
@@ -24,6 +26,12 @@ export type StreamTreeNode =
   | { type: 'method'; id: string; attachmentId: string; serverId: string; path: string }
   | { type: 'stream'; id: string; attachmentId: string; serverId: string; path: string; streamId: string }
   | { type: 'more'; id: string; attachmentId: string; hidden: number };
+
+const PROCESS_ICON = {
+  ok: new vscode.ThemeIcon('server-process'),
+  'not-answering': new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('list.warningForeground')),
+  'agent-gone': new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.errorForeground')),
+};
 
 const STATUS_ICON = {
   active: new vscode.ThemeIcon('pulse', new vscode.ThemeColor('charts.green')),
@@ -52,6 +60,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     this.disposables.push(
       attachments.onDidChangeAttachments(() => this.refreshAll()),
       attachments.onDidChangeData((c) => this.onData(c)),
+      attachments.onDidChangeHealth((a) => this.onHealth(a)),
       settings.onDidChange((c) => {
         this.config = c;
         this.restartTimer();
@@ -79,11 +88,13 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     const store = a.store;
     switch (node.type) {
       case 'process': {
+        const health = a.health.state;
         item.label = `process ${store.pid}`;
-        item.description = `${a.label} · node ${store.node} · ${store.streams.size} open`;
-        item.iconPath = new vscode.ThemeIcon('server-process');
-        item.contextValue = ItemContext.process;
-        item.tooltip = `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}`;
+        item.description = processDescription(a.label, store.node, store.streams.size, health);
+        item.iconPath = PROCESS_ICON[health];
+        item.contextValue = health === 'agent-gone' ? ItemContext.processAgentGone : ItemContext.process;
+        const detail = healthDetail(health);
+        item.tooltip = `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}${detail ? `\n\n${detail}` : ''}`;
         break;
       }
       case 'server': {
@@ -114,7 +125,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
           item.collapsibleState = vscode.TreeItemCollapsibleState.None;
           break;
         }
-        const now = store.now();
+        const now = a.now();
         const row = streamRow(s, store.servers.get(s.serverId), now, this.config);
         this.rendered.set(node.id, row);
         item.label = row.label;
@@ -152,7 +163,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     }
     if (node.type === 'method') {
       const streams = groupByMethod(a.store, node.serverId).get(node.path) ?? [];
-      const { shown, hidden } = visibleStreams(streams, a.store.now(), this.config.maxStreamsPerMethod);
+      const { shown, hidden } = visibleStreams(streams, a.now(), this.config.maxStreamsPerMethod);
       const children: StreamTreeNode[] = shown.map((s) =>
         this.node({ type: 'stream', id: `${node.id}/${s.id}`, attachmentId: a.id, serverId: node.serverId, path: node.path, streamId: s.id }),
       );
@@ -228,6 +239,13 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     if (fire.size > 0) this.emitter.fire([...fire]);
   }
 
+  /** The process row says whether its data is stale; stream rows follow its held (or released) clock. */
+  private onHealth(a: Attachment): void {
+    const processNode = this.nodes.get(a.id);
+    if (processNode) this.emitter.fire(processNode);
+    this.tick();
+  }
+
   /** One idle-timer tick: re-render only the stream rows whose text or status changed. */
   tick(): void {
     const started = performance.now();
@@ -242,7 +260,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
           byStream.set(n.streamId, nodeId);
         }
       }
-      for (const row of changedRows(a.store, mine, a.store.now(), this.config)) {
+      for (const row of changedRows(a.store, mine, a.now(), this.config)) {
         const n = this.nodes.get(byStream.get(row.id) as string);
         if (n) fire.push(n);
       }

@@ -7,6 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const { chromium } = require('playwright-core');
+const { until } = require('../helpers/procs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TOOLS = process.env.GRPC_STREAMS_TOOLS || path.join(os.homedir(), '.cache', 'grpc-streams-tools');
@@ -111,42 +112,100 @@ class CodeServer {
     await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.folder)}`);
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     await this.page.waitForSelector('.statusbar', { timeout: 60000 });
-    await this.page.waitForTimeout(2500);
+    // Our view container in the activity bar: the extension's contributions are registered, so
+    // its commands are in the palette (each step below still waits for the state it needs).
+    await this.page.locator('.activitybar .action-item [aria-label^="gRPC Streams"]').first().waitFor({ timeout: 60000 });
     return this.page;
   }
 
-  /** Runs a command from the command palette by its title. */
-  async runCommand(title) {
-    const page = this.page;
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 10000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 10000 });
-    await page.waitForTimeout(200);
+  /**
+   * Repeats attempt() until it completes: each attempt waits a bounded time for the state it
+   * needs and throws if that does not come (a quick input opened before the workbench listened
+   * for keys, a list filled before its provider had loaded). Escape closes what a failed attempt
+   * left open before the next one.
+   */
+  async retry(what, attempt, { timeoutMs = 60000, attempts = 6 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (let i = 0; i < attempts && Date.now() < deadline; i++) {
+      try {
+        return await attempt(i);
+      } catch (e) {
+        last = e;
+        await this.page.keyboard.press('Escape').catch(() => undefined);
+      }
+    }
+    throw new Error(`${what}: ${last ? last.message.split('\n')[0] : 'timed out'}`, { cause: last });
+  }
+
+  /** Presses keys until the quick input is visible (a single press can be lost while the workbench starts). */
+  async openQuickInput(keys) {
+    const input = this.page.locator('.quick-input-widget input.input');
+    await this.retry(`open the quick input with ${keys}`, async () => {
+      await this.page.keyboard.press(keys);
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+    }, { attempts: 10 });
+    return input;
+  }
+
+  /**
+   * Types into the quick input and presses Enter once the row to accept is the focused one
+   * (Enter accepts the focused row; the list filters after each change of the text).
+   */
+  async acceptRow(input, text, rowText, { timeoutMs = 10000 } = {}) {
+    await input.fill(text);
+    await this.page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: rowText }).first().waitFor({ state: 'visible', timeout: timeoutMs });
     await input.press('Enter');
   }
 
-  /** Types into the quick input that a command opened and accepts it. */
-  async answerInput(text) {
+  /**
+   * Runs a command from the command palette by its title. Everything before Enter is repeated
+   * until it works; after Enter only `expect` can fail (an async function that waits for what the
+   * command shows and throws if it does not come), and then the command is run again.
+   */
+  async runCommand(title, { expect, timeoutMs = 60000 } = {}) {
+    await this.retry(`run "${title}"`, async () => {
+      const input = await this.openQuickInput('Control+Shift+P');
+      await this.acceptRow(input, `>${title}`, title);
+      if (expect) await expect();
+    }, { timeoutMs, attempts: 3 });
+  }
+
+  /**
+   * Types into the quick input a command opened and accepts it. `ready` is a text the quick
+   * input shows once it has taken the value in (Go to Line's "go to line 17 at column 16").
+   */
+  async answerInput(text, { ready } = {}) {
     const input = this.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 10000 });
     await input.fill(text);
-    await this.page.waitForTimeout(150);
+    await until(async () => (await input.inputValue()) === text, 5000, `the quick input to hold "${text}"`);
+    if (ready) await this.page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: ready }).first().waitFor({ state: 'visible', timeout: 10000 });
     await input.press('Enter');
+    // Accepted: the input box closes (it stays, with a message, when the value is refused).
+    await input.waitFor({ state: 'hidden', timeout: 10000 }).catch(async (e) => {
+      const message = await this.page.locator('.quick-input-widget .quick-input-message').textContent().catch(() => '');
+      throw new Error(`the quick input did not accept "${text}"${message ? `: ${message}` : ''} (${e.message.split('\n')[0]})`);
+    });
+  }
+
+  /**
+   * Quick Open (Ctrl+P) with a text, Enter on the row that names rowText. Rows come from
+   * providers that may not have loaded yet (the workspace's files, launch.json's
+   * configurations) and Quick Open does not refresh when they do: open it again until they show.
+   */
+  async quickOpen(text, rowText, { timeoutMs = 60000 } = {}) {
+    await this.retry(`Quick Open "${text}" → "${rowText}"`, async () => {
+      const input = await this.openQuickInput('Control+P');
+      await this.acceptRow(input, text, rowText, { timeoutMs: 5000 });
+    }, { timeoutMs, attempts: 12 });
   }
 
   /** Opens a workspace file with Quick Open. */
   async openFile(name) {
-    const page = this.page;
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 10000 });
-    await input.fill(name);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 20000 });
-    await input.press('Enter');
-    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 20000 });
+    await this.quickOpen(name, name);
+    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 20000 });
+    await this.page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 20000 });
   }
 
   async screenshot(name) {

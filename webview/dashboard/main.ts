@@ -33,6 +33,7 @@ app.innerHTML = `
     <div class="summary"><span id="open-count">0 open</span> · <span id="suspect-count" class="suspect-count">0 suspect</span></div>
     <div id="message" role="status" hidden></div>
   </header>
+  <div id="stale" role="alert" hidden></div>
   <section id="servers" aria-label="Servers"></section>
   <section class="charts">
     <figure>
@@ -71,6 +72,14 @@ function showMessage(text: string, kind: 'error' | 'info'): void {
   m.hidden = false;
   clearTimeout((showMessage as unknown as { t?: number }).t);
   (showMessage as unknown as { t?: number }).t = window.setTimeout(() => (m.hidden = true), 8000);
+}
+
+/** Stays until the process answers again (or for good when its agent was removed). */
+function showStale(text: string | null): void {
+  const s = $<HTMLElement>('#stale');
+  s.textContent = text ? `⚠ ${text}` : '';
+  s.hidden = !text;
+  document.body.classList.toggle('stale', !!text);
 }
 
 function renderServers(): void {
@@ -130,6 +139,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       fixes = m.fixes;
       now = m.now;
       $('#title').textContent = `gRPC Streams: ${m.title}`;
+      showStale(m.stale);
       render(true);
       break;
     case 'delta': {
@@ -154,6 +164,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       break;
     case 'info':
       showMessage(m.message, 'info');
+      break;
+    case 'stale':
+      showStale(m.message);
+      render(false);
       break;
     case 'detached':
       showMessage('Detached from the process.', 'info');
