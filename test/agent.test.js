@@ -2,28 +2,15 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, startClient, startPlain, sleep, until, killAll } = require('./helpers/procs');
+const { startServer, startClient, startPlain, sleep, until, killAll, evalIn } = require('./helpers/procs');
 const { lib, AGENT_PATH } = require('./helpers/lib');
 const { AgentSession } = lib('inspector/agentSession.js');
-const { CdpConnection } = lib('inspector/cdpConnection.js');
-const { discoverTarget } = lib('inspector/targetDiscovery.js');
 const { StreamStore } = lib('model/streamStore.js');
 const { toListJson } = lib('model/listJson.js');
 
 const attach = (port, extra = {}) => AgentSession.attach({ address: { host: '127.0.0.1', port }, agentPath: AGENT_PATH, ...extra });
 const byMethod = (streams, name) => streams.filter((s) => s.method === `/demo.Ingest/${name}`);
 
-/** Evaluates an expression in the target through a separate raw inspector connection. */
-async function evalIn(inspectPort, expression) {
-  const t = await discoverTarget({ host: '127.0.0.1', port: inspectPort });
-  const cdp = await CdpConnection.connect(t.webSocketUrl);
-  try {
-    const r = await cdp.send('Runtime.evaluate', { expression, returnByValue: true, includeCommandLineAPI: true });
-    return r.result.value;
-  } finally {
-    cdp.close();
-  }
-}
 
 test.after(killAll);
 
@@ -157,7 +144,7 @@ test('attach twice, detach, attach again, and a server created after attach', as
     b.close();
     const gone = await evalIn(server.inspectPort, `globalThis[Symbol.for('grpc-stream-debugger.agent')] === undefined`);
     assert.equal(gone, true, 'detach removes the agent');
-    const hooks = await evalIn(server.inspectPort, `(() => { const p = Object.keys(require.cache).find((k) => k.endsWith('grpc-js/build/src/server.js')); const S = require(p).Server.prototype; const B = require(p.replace(/server\.js$/, 'server-interceptors.js')).BaseServerInterceptingCall.prototype; return [S.register, S.bindAsync, require('module')._load, B.sendMessage, B.maybePushNextMessage, B.notifyOnCancel].some((f) => /adoptServer|scanCopies|TRACK/.test(String(f))) ? 'patched' : 'clean'; })()`);
+    const hooks = await evalIn(server.inspectPort, `(() => { const p = Object.keys(require.cache).find((k) => k.endsWith('grpc-js/build/src/server.js')); const S = require(p).Server.prototype; const B = require(p.replace(/server\.js$/, 'server-interceptors.js')).BaseServerInterceptingCall.prototype; return [S.register, S.bindAsync, require('module')._load, B.sendMessage, B.maybePushNextMessage, B.notifyOnCancel, B.start, B.serializeMessage].some((f) => /adoptServer|scanCopies|TRACK/.test(String(f))) ? 'patched' : 'clean'; })()`);
     assert.equal(hooks, 'clean', 'detach restores grpc-js');
 
     const again = await attach(server.inspectPort);

@@ -3,11 +3,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, startClient, cli, until, killAll } = require('./helpers/procs');
+const { startServer, startClient, cli, until, killAll, evalIn } = require('./helpers/procs');
 const { lib, AGENT_PATH } = require('./helpers/lib');
 const { AgentSession } = lib('inspector/agentSession.js');
-const { CdpConnection } = lib('inspector/cdpConnection.js');
-const { discoverTarget } = lib('inspector/targetDiscovery.js');
 
 test.after(killAll);
 
@@ -17,15 +15,6 @@ const listProbe = async (server, extra = []) => {
   return JSON.parse(r.stdout);
 };
 
-async function evalIn(inspectPort, expression) {
-  const t = await discoverTarget({ host: '127.0.0.1', port: inspectPort });
-  const cdp = await CdpConnection.connect(t.webSocketUrl);
-  try {
-    return (await cdp.send('Runtime.evaluate', { expression, returnByValue: true })).result.value;
-  } finally {
-    cdp.close();
-  }
-}
 
 test('a silent but live client is alive; a frozen one is dead within the probe timeout, suspect for it, and alive again after SIGCONT', async () => {
   const server = await startServer();

@@ -8,27 +8,14 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFile } = require('node:child_process');
-const { startServer, startClient, spawnTracked, cli, until, killAll, FIXTURES } = require('./helpers/procs');
+const { startServer, startClient, spawnTracked, cli, until, killAll, FIXTURES, evalIn } = require('./helpers/procs');
 const { lib, AGENT_PATH, CLI_PATH } = require('./helpers/lib');
 const { AgentSession } = lib('inspector/agentSession.js');
-const { CdpConnection } = lib('inspector/cdpConnection.js');
-const { discoverTarget } = lib('inspector/targetDiscovery.js');
 const { findInspectorPorts } = lib('inspector/nodeProcesses.js');
 const { StreamStore } = lib('model/streamStore.js');
 
 const attach = (port, extra = {}) => AgentSession.attach({ address: { host: '127.0.0.1', port }, agentPath: AGENT_PATH, ...extra });
 
-/** Evaluates an expression in the target through a connection of its own (as application code would run). */
-async function evalIn(inspectPort, expression) {
-  const t = await discoverTarget({ host: '127.0.0.1', port: inspectPort });
-  const cdp = await CdpConnection.connect(t.webSocketUrl);
-  try {
-    const r = await cdp.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
-    return r.result.value;
-  } finally {
-    cdp.close();
-  }
-}
 
 test.after(killAll);
 

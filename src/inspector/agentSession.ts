@@ -129,6 +129,8 @@ export class AgentSession {
   private unpacked: AgentSnapshot | null = null;
   private health: SessionHealth = { state: 'ok' };
   private lastAnswerAt = Date.now();
+  /** The process and agent install of the latest snapshot. */
+  private current: { pid: number; epoch: string };
 
   private constructor(
     private readonly cdp: CdpConnection,
@@ -140,6 +142,7 @@ export class AgentSession {
     private readonly options: Pick<AttachOptions, 'closeInspectorOnClose' | 'warn' | 'webSocketUrl'>,
   ) {
     this.lastSeq = initialPacked.seq;
+    this.current = { pid: initialPacked.pid, epoch: initialPacked.epoch };
     if (sinkName) {
       cdp.on('Runtime.bindingCalled', (e) => this.onPush(e.name, e.payload));
       this.heartbeatTimer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
@@ -150,11 +153,12 @@ export class AgentSession {
 
   /** The process and install every stream id of this session belongs to. */
   get pid(): number {
-    return this.initialPacked.pid;
+    return this.current.pid;
   }
 
+  /** The agent install now answering: a new one when another client re-installed the agent. */
   get epoch(): string {
-    return this.initialPacked.epoch;
+    return this.current.epoch;
   }
 
   /** One pushed delta: parsed, checked and in order, or dropped with a warning. */
@@ -216,6 +220,7 @@ export class AgentSession {
     if (old) this.cdp.send('Runtime.removeBinding', { name: old }).catch(() => undefined);
     const snap = unpackSnapshot(sink.packed);
     this.lastSeq = snap.seq;
+    this.current = { pid: snap.pid, epoch: snap.epoch };
     this.events.emit('snapshot', snap);
     for (const payload of sink.early) this.onPush(sink.name, payload);
   }

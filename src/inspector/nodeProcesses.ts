@@ -43,7 +43,9 @@ function parentOf(pid: number): number {
 
 // Every Node binary exports N-API for native addons; argv and process.title can say anything.
 const NODE_MARKER = Buffer.from('napi_module_register');
-const SCAN_LIMIT = 64 * 1024 * 1024;
+// Node's dynamic string table, where the marker is, comes early (2–4 MB into Node 20 and 24):
+// reading further would only make every non-Node binary slower to rule out.
+const SCAN_LIMIT = 16 * 1024 * 1024;
 const binaryVerdicts = new Map<string, boolean>();
 
 /** True when the file is an ELF executable that carries Node's N-API (node, nodejs, electron). */
@@ -97,18 +99,20 @@ export function executableOf(pid: number): { path: string; node: boolean } | { u
   return { path, node: isNodeBinary(`/proc/${pid}/exe`) };
 }
 
+/** Every process id in /proc (none where /proc cannot be read). */
+function allPids(): number[] {
+  try {
+    return readdirSync('/proc').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  } catch {
+    return [];
+  }
+}
+
 /** Node processes whose parent is pid: cluster workers, or the program a wrapper (npx, tsx) started. */
 export function childNodeProcesses(pid: number): number[] {
   const out: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const child = Number(e);
-    if (!Number.isInteger(child) || parentOf(child) !== pid) continue;
+  for (const child of allPids()) {
+    if (parentOf(child) !== pid) continue;
     const exe = executableOf(child);
     if ('node' in exe && exe.node) out.push(child);
   }
@@ -149,8 +153,7 @@ function decodeV4(hex: string): string {
 }
 
 /** TCP ports this process listens on (Linux). */
-export function listeningPortsOf(pid: number): Array<{ port: number; host: string }> {
-  const sockets = listeningSockets();
+export function listeningPortsOf(pid: number, sockets = listeningSockets()): Array<{ port: number; host: string }> {
   const ports: Array<{ port: number; host: string }> = [];
   let fds: string[] = [];
   try {
@@ -168,9 +171,9 @@ export function listeningPortsOf(pid: number): Array<{ port: number; host: strin
   return ports;
 }
 
-export async function findInspectorPorts(pid: number): Promise<number[]> {
+export async function findInspectorPorts(pid: number, sockets = listeningSockets()): Promise<number[]> {
   const found: number[] = [];
-  for (const { port, host } of listeningPortsOf(pid)) {
+  for (const { port, host } of listeningPortsOf(pid, sockets)) {
     const probe = host === '::1' ? '::1' : '127.0.0.1';
     if ((host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') && (await isInspectorPort(probe, port, 800))) found.push(port);
   }
@@ -188,19 +191,14 @@ export function processExists(pid: number): boolean {
 
 export async function listNodeProcesses(): Promise<NodeProcessInfo[]> {
   const out: NodeProcessInfo[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
   const nodePids = new Set<number>();
-  for (const e of entries) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+  for (const pid of allPids()) {
+    if (pid === process.pid) continue;
     const exe = executableOf(pid);
     if ('node' in exe && exe.node) nodePids.add(pid);
   }
+  // One read of the socket tables for all of them.
+  const sockets = listeningSockets();
   for (const pid of nodePids) {
     const argv = readCmdline(pid) ?? [];
     const parentPid = parentOf(pid);
@@ -209,7 +207,7 @@ export async function listNodeProcesses(): Promise<NodeProcessInfo[]> {
       command: argv.join(' '),
       parentPid,
       parentIsNode: nodePids.has(parentPid),
-      inspectorPorts: await findInspectorPorts(pid),
+      inspectorPorts: await findInspectorPorts(pid, sockets),
       canOpenInspector: process.platform !== 'win32' && !argv.includes('--disable-sigusr1'),
     });
   }
@@ -239,15 +237,9 @@ function readNodeOptions(pid: number): string {
 
 /** Which process listens on a loopback or wildcard TCP port, if any can be seen. */
 function portOwner(port: number): number | null {
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
-  for (const e of entries) {
-    const pid = Number(e);
-    if (Number.isInteger(pid) && listeningPortsOf(pid).some((p) => p.port === port)) return pid;
+  const sockets = listeningSockets();
+  for (const pid of allPids()) {
+    if (listeningPortsOf(pid, sockets).some((p) => p.port === port)) return pid;
   }
   return null;
 }

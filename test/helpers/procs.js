@@ -104,10 +104,25 @@ function cli(args, { env = process.env, timeoutMs = 30000 } = {}) {
   const { execFile } = require('node:child_process');
   const CLI_PATH = path.join(ROOT, 'dist', 'cli.js');
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_PATH, ...args], { timeout: timeoutMs, env }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI_PATH, ...args], { timeout: timeoutMs, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Evaluates an expression in the target through a connection of its own, as other code there could. */
+async function evalIn(inspectPort, expression) {
+  const { lib } = require('./lib');
+  const { discoverTarget } = lib('inspector/targetDiscovery.js');
+  const { CdpConnection } = lib('inspector/cdpConnection.js');
+  const t = await discoverTarget({ host: '127.0.0.1', port: inspectPort });
+  const cdp = await CdpConnection.connect(t.webSocketUrl);
+  try {
+    const r = await cdp.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true, includeCommandLineAPI: true });
+    return r.result.value;
+  } finally {
+    cdp.close();
+  }
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -124,4 +139,4 @@ async function until(fn, timeoutMs = 15000, what = 'condition') {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-module.exports = { ROOT, FIXTURES, startServer, startClient, startPlain, spawnTracked, inspectorPortFrom, cli, sleep, until, killAll };
+module.exports = { ROOT, FIXTURES, startServer, startClient, startPlain, spawnTracked, inspectorPortFrom, cli, evalIn, sleep, until, killAll };
