@@ -414,6 +414,11 @@ export class AgentSession {
     return Number(await this.evaluate(`${AGENT} ? ${AGENT}.probeAll(${Number(timeoutMs)}) : 0`, timeoutMs + 10_000, true));
   }
 
+  /** Changes how the agent probes connections (settings that apply at once). */
+  async configureProbe(probe: Partial<ProbeSettings>): Promise<void> {
+    await this.evaluate(`${AGENT} ? (${AGENT}.attach({ probe: ${JSON.stringify(probe)} }), true) : false`);
+  }
+
   /** Cancels every stream whose connection did not answer its PING. */
   async cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
     const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancelDead() : { cancelled: [], failed: [] }`, 30_000, true)) as { cancelled: string[]; failed: Array<{ id: string; error: string }> };
