@@ -6,13 +6,17 @@ import { writeListJson } from '../model/listJsonText';
 import { unpackSnapshot } from '../agent/packedSnapshot';
 import { StreamStore } from '../model/streamStore';
 import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
-import { renderServers, renderStreams, renderUntracked, terminalSafe } from './table';
+import { renderGoCalls, renderServers, renderStreams, renderUntracked, terminalSafe } from './table';
+import { readGoPprof } from '../sources/goPprof/pprofSource';
+import { goSuspectReasons } from '../sources/goPprof/handlerCalls';
 import { foreignStreamId } from '../agent/protocol';
 import type { SessionHealth } from '../inspector/agentSession';
 import { attachFromArgs, TARGET_FLAGS } from './target';
 import { loadAnalysis } from '../loadAnalysis';
 
 const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
+  --pprof URL           a Go server's net/http/pprof (http://127.0.0.1:6060): its handler goroutines
+                        (list and watch; read-only, the process is not paused)
   --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed,
                         and closed again when the command is done
   --allow-remote        allow a non-loopback inspector (it gives full code execution to whoever connects)`;
@@ -66,7 +70,7 @@ ${TARGET_HELP}`,
   fix: '',
 };
 
-const COMMON_VALUES = [...TARGET_FLAGS, '--idle-threshold', '--probe-timeout'];
+const COMMON_VALUES = [...TARGET_FLAGS, '--pprof', '--idle-threshold', '--probe-timeout'];
 const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--probe', '--dead', '--help', '-h'];
 
 async function confirm(question: string): Promise<boolean> {
@@ -77,8 +81,44 @@ async function confirm(question: string): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
+/** The Go source: one read of the goroutine dump, judged. */
+async function readGo(url: string, thresholdMs: number) {
+  const snap = await readGoPprof(url);
+  return { ...snap, calls: snap.calls.map((c) => ({ ...c, suspect: goSuspectReasons(c, thresholdMs).length > 0, reasons: goSuspectReasons(c, thresholdMs) })) };
+}
+
+function goHead(snap: Awaited<ReturnType<typeof readGo>>): string {
+  const suspects = snap.calls.filter((c) => c.suspect).length;
+  return terminalSafe(`go-pprof ${snap.url}  ${snap.goroutines} goroutines, ${snap.calls.length} gRPC handler goroutine${snap.calls.length === 1 ? '' : 's'}, ${suspects} suspect`);
+}
+
+async function listGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
+  if (args.values.has('--inspect') || args.values.has('--pid')) throw new UsageError('Give --pprof or --inspect/--pid, not both.');
+  if (args.switches.has('--probe')) throw new UsageError('--probe is for Node servers; a Go server is read from its goroutines.');
+  const snap = await readGo(args.values.get('--pprof') as string, thresholdMs);
+  if (args.switches.has('--json')) process.stdout.write(JSON.stringify(snap, null, 2) + '\n');
+  else process.stdout.write(`${goHead(snap)}\n\n${renderGoCalls(snap.calls)}\n`);
+  return 0;
+}
+
+async function watchGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
+  const url = args.values.get('--pprof') as string;
+  const tty = process.stdout.isTTY === true;
+  let stopped = false;
+  process.once('SIGINT', () => { stopped = true; });
+  // Polled every 2 s: each read is one HTTP request, and the process is not paused.
+  while (!stopped) {
+    const snap = await readGo(url, thresholdMs);
+    const body = `${goHead(snap)}  (Ctrl+C to stop)\n\n${renderGoCalls(snap.calls)}\n`;
+    process.stdout.write(tty ? `\x1b[H\x1b[2J${body}` : `${body}\n`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return 0;
+}
+
 async function list(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
+  if (args.values.has('--pprof')) return listGo(args, threshold);
   const probe = args.switches.has('--probe');
   const probeTimeout = parseDuration(args.values.get('--probe-timeout') ?? '5s');
   const session = await attachFromArgs(args, false);
@@ -106,6 +146,7 @@ async function list(args: ParsedArgs): Promise<number> {
 
 async function watch(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
+  if (args.values.has('--pprof')) return watchGo(args, threshold);
   // A connection is PINGed once one of its streams has been silent for the threshold.
   const session = await attachFromArgs(args, true, { idleMs: threshold, timeoutMs: parseDuration(args.values.get('--probe-timeout') ?? '5s') });
   const store = new StreamStore(session.initialSnapshot);

@@ -1,6 +1,7 @@
 // Text rendering for `list` and `watch`. Pure, so tests call it directly.
 import type { JudgedStream } from '../model/listJson';
 import type { GrpcJsCopy, ServerRecord } from '../agent/protocol';
+import type { GoHandlerCall } from '../sources/goPprof/handlerCalls';
 import { formatBytes, formatSeconds, keepaliveVerdict } from '../model/suspect';
 
 export { formatIdleShort as formatIdle } from '../model/treeModel';
@@ -30,6 +31,19 @@ export function renderServers(servers: ServerRecord[], thresholdMs: number): str
       return terminalSafe(`server ${s.id}  ${s.addresses.join(', ') || '(not listening)'}  grpc-js ${s.grpcJsVersion}  ${ka}${warn}  ${s.methods.length} methods`);
     })
     .join('\n');
+}
+
+/** The handler goroutines of a Go server (pprof), most suspect first. */
+export function renderGoCalls(calls: Array<GoHandlerCall & { suspect: boolean; reasons: string[] }>): string {
+  if (calls.length === 0) return 'No gRPC handler goroutines.';
+  const sorted = [...calls].sort((a, b) => Number(b.suspect) - Number(a.suspect) || (b.waitMinutes ?? 0) - (a.waitMinutes ?? 0));
+  const rows = [['ID', 'METHOD', 'KIND', 'WAITING', 'FOR', 'WHERE', 'SUSPECT']];
+  for (const c of sorted) {
+    const waiting = c.waiting === 'recv' ? 'in Recv' : c.waiting === 'send-blocked' ? 'in Send (flow control)' : c.state;
+    const where = c.where ? `${c.where.file.split('/').slice(-2).join('/')}:${c.where.line}` : '?';
+    rows.push([c.id, c.method, c.kind, waiting, c.waitMinutes === null ? '< 1 min' : `${c.waitMinutes} min`, where, c.suspect ? `yes: ${c.reasons.join('; ')}` : '']);
+  }
+  return renderTable(rows);
 }
 
 /** What the PING said of the client: alive with its round trip, dead, or ? when not asked. */

@@ -1,0 +1,73 @@
+// From goroutines to the gRPC calls a grpc-go server is handling: each goroutine that runs a
+// generated `_<Service>_<Method>_Handler` is one call, with where it waits in the user's code.
+// What a stack cannot tell (the peer, message counts, exactly how long below a minute) is null.
+import type { GoFrame, Goroutine } from './goroutineDump';
+
+export type GoWait = 'recv' | 'send-blocked' | 'other';
+
+export interface GoHandlerCall {
+  /** `g25`: the goroutine, unique while it lives. */
+  id: string;
+  /** `grpc_testing.TestService/StreamingInputCall`: the Go package of the generated code, the service and method. */
+  method: string;
+  kind: 'unary' | 'stream';
+  /** recv: blocked in Recv (waiting for the client); send-blocked: in Send, waiting for the client to read. */
+  waiting: GoWait;
+  /** The runtime's wait reason (`select`, `chan receive`, …). */
+  state: string;
+  waitMinutes: number | null;
+  /** The innermost frame of the user's own code, where the handler waits. */
+  where: GoFrame | null;
+}
+
+const HANDLER_FUNC = /(?:^|[./])_([A-Za-z0-9]+)_([A-Za-z0-9]+)_Handler$/;
+const GRPC = 'google.golang.org/grpc';
+
+/** Frames of grpc-go, the runtime and the standard library: not the user's code. */
+function isLibraryFrame(f: GoFrame): boolean {
+  const fn = f.func;
+  if (fn.startsWith(GRPC + '.') || fn.startsWith(GRPC + '/') || fn.startsWith('golang.org/x/') || fn.startsWith('google.golang.org/protobuf/')) return true;
+  const pkg = fn.slice(0, fn.lastIndexOf('/') + 1) + fn.slice(fn.lastIndexOf('/') + 1).split('.')[0];
+  // A standard-library package path has no dot in its first element (runtime, internal/poll, net/http).
+  return !pkg.split('/')[0].includes('.') && pkg.split('/')[0] !== 'main';
+}
+
+function packageOf(func: string): string {
+  const slash = func.lastIndexOf('/');
+  return func.slice(slash + 1).split('.')[0];
+}
+
+export function handlerCalls(goroutines: Goroutine[]): GoHandlerCall[] {
+  const out: GoHandlerCall[] = [];
+  for (const g of goroutines) {
+    const at = g.frames.findIndex((f) => HANDLER_FUNC.test(f.func));
+    if (at < 0) continue;
+    const m = HANDLER_FUNC.exec(g.frames[at].func) as RegExpExecArray;
+    const inner = g.frames.slice(0, at);
+    const funcs = inner.map((f) => f.func);
+    const recv = funcs.some((f) => f === `${GRPC}.(*serverStream).RecvMsg`);
+    // A Send waiting on flow control sits in the transport's write quota: the client stopped reading.
+    const sendBlocked = funcs.some((f) => f === `${GRPC}.(*serverStream).SendMsg`) && funcs.some((f) => /\(\*writeQuota\)\.get$/.test(f));
+    const outer = g.frames.slice(at + 1).map((f) => f.func);
+    out.push({
+      id: `g${g.id}`,
+      method: `${packageOf(g.frames[at].func)}.${m[1]}/${m[2]}`,
+      kind: outer.some((f) => f.endsWith('(*Server).processUnaryRPC')) ? 'unary' : 'stream',
+      waiting: recv ? 'recv' : sendBlocked ? 'send-blocked' : 'other',
+      state: g.state,
+      waitMinutes: g.waitMinutes,
+      where: inner.find((f) => !isLibraryFrame(f)) ?? null,
+    });
+  }
+  return out;
+}
+
+/** Why a handler goroutine is suspect, or [] when nothing says it is. */
+export function goSuspectReasons(c: GoHandlerCall, thresholdMs: number): string[] {
+  const minutes = c.waitMinutes ?? 0;
+  if (c.waiting === 'send-blocked') return ['blocked in Send: the client stopped reading (HTTP/2 flow control)'];
+  if (c.waiting === 'recv' && minutes * 60_000 >= thresholdMs) {
+    return [`blocked in Recv for ${minutes} min or more: the client sends nothing (the runtime counts whole minutes, up to about 2 low)`];
+  }
+  return [];
+}
