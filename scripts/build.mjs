@@ -12,6 +12,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
   // The parsers: loaded by the CLI's lint/fix and the extension's diagnostics on first use.
   { ...common, entryPoints: ['src/analysisBundle.ts'], outfile: 'dist/analysis.js', format: 'cjs', minify: true, sourcemap: false },
+  // The channelz source (grpc-js and its proto loader): loaded only by `--channelz`.
+  { ...common, entryPoints: ['src/sources/channelz/index.ts'], outfile: 'dist/channelz.js', format: 'cjs', sourcemap: false },
   // IIFE: it is evaluated as a plain script through the inspector, and also works under --require.
   { ...common, entryPoints: ['src/agent/index.ts'], outfile: 'dist/agent.js', format: 'iife', sourcemap: false },
   { ...common, entryPoints: ['webview/dashboard/main.ts'], outfile: 'dist/webview/dashboard.js', format: 'iife', platform: 'browser', target: 'es2022' },
@@ -27,3 +29,6 @@ if (watch) {
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-go/tree-sitter-go.wasm'), 'dist/tree-sitter-go.wasm');
+// channelz's service definition, read by dist/channelz.js at run time.
+mkdirSync('dist/proto', { recursive: true });
+copyFileSync(require.resolve('@grpc/grpc-js/proto/channelz.proto'), 'dist/proto/channelz.proto');

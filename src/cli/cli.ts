@@ -9,6 +9,7 @@ import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderGoCalls, renderServers, renderStreams, renderUntracked, terminalSafe } from './table';
 import { readGoPprof } from '../sources/goPprof/pprofSource';
 import { goSuspectReasons } from '../sources/goPprof/handlerCalls';
+import { listChannelz, watchChannelz } from './channelzCommands';
 import { foreignStreamId } from '../agent/protocol';
 import type { SessionHealth } from '../inspector/agentSession';
 import { attachFromArgs, TARGET_FLAGS } from './target';
@@ -17,6 +18,8 @@ import { loadAnalysis } from '../loadAnalysis';
 const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
   --pprof URL           a Go server's net/http/pprof (http://127.0.0.1:6060): its handler goroutines
                         (list and watch; read-only, the process is not paused)
+  --channelz HOST:PORT  any gRPC server's channelz admin service: its connections (list and watch;
+                        read-only, so any host is allowed); --tls, --ca FILE, --server-name NAME
   --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed,
                         and closed again when the command is done
   --allow-remote        allow a non-loopback inspector (it gives full code execution to whoever connects)`;
@@ -70,8 +73,8 @@ ${TARGET_HELP}`,
   fix: '',
 };
 
-const COMMON_VALUES = [...TARGET_FLAGS, '--pprof', '--idle-threshold', '--probe-timeout'];
-const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--probe', '--dead', '--help', '-h'];
+const COMMON_VALUES = [...TARGET_FLAGS, '--pprof', '--channelz', '--ca', '--server-name', '--idle-threshold', '--probe-timeout'];
+const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--probe', '--dead', '--tls', '--help', '-h'];
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new UsageError('Refusing to cancel without confirmation: pass --yes.');
@@ -119,6 +122,7 @@ async function watchGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
 async function list(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   if (args.values.has('--pprof')) return listGo(args, threshold);
+  if (args.values.has('--channelz')) return listChannelz(args, threshold);
   const probe = args.switches.has('--probe');
   const probeTimeout = parseDuration(args.values.get('--probe-timeout') ?? '5s');
   const session = await attachFromArgs(args, false);
@@ -147,6 +151,7 @@ async function list(args: ParsedArgs): Promise<number> {
 async function watch(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   if (args.values.has('--pprof')) return watchGo(args, threshold);
+  if (args.values.has('--channelz')) return watchChannelz(args, threshold);
   // A connection is PINGed once one of its streams has been silent for the threshold.
   const session = await attachFromArgs(args, true, { idleMs: threshold, timeoutMs: parseDuration(args.values.get('--probe-timeout') ?? '5s') });
   const store = new StreamStore(session.initialSnapshot);

@@ -1,0 +1,104 @@
+// Any gRPC server through channelz: the connections of a real grpc-js server with its admin
+// services, read by the CLI as a user would.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, startClient, cli, until, killAll } = require('./helpers/procs');
+const { lib } = require('./helpers/lib');
+const { judgeConnection } = lib('sources/channelz/connections.js');
+
+test.after(killAll);
+
+const listJson = async (port, extra = []) => {
+  const r = await cli(['list', '--channelz', `127.0.0.1:${port}`, '--json', ...extra]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+};
+
+test('channelz: each client connection with its open streams; silent ones with no keepalive are suspect; our own polls are not listed', async () => {
+  const server = await startServer({ env: { CHANNELZ: '1' } });
+  const a = await startClient(server.port, 'upload,chat');
+  const b = await startClient(server.port, 'watch');
+  try {
+    b.freeze();
+    const doc = await until(async () => {
+      const d = await listJson(server.port, ['--idle-threshold', '1s']);
+      return d.connections.length === 2 && d.connections.every((c) => c.suspect) && d;
+    }, 20000, 'two silent connections');
+    assert.equal(doc.source, 'channelz');
+    assert.deepEqual(doc.servers.map((s) => s.addresses), [[`127.0.0.1:${server.port}`]]);
+    assert.deepEqual(doc.connections.map((c) => c.openStreams).sort(), [1, 2]);
+    for (const c of doc.connections) {
+      assert.match(c.remote, /^127\.0\.0\.1:\d+$/);
+      assert.equal(c.keepalivesSent, 0);
+      assert.ok(c.idleMs > 1000);
+      assert.match(c.reasons[0], /^\d open streams?, nothing received for \d+ s, and the server sent no keepalive ping$/);
+      assert.deepEqual(Object.keys(c), ['id', 'serverId', 'remote', 'openStreams', 'lastMessageReceivedAt', 'lastMessageSentAt', 'keepalivesSent', 'localWindow', 'remoteWindow', 'idleMs', 'suspect', 'reasons']);
+    }
+    const text = await cli(['list', '--channelz', `127.0.0.1:${server.port}`, '--idle-threshold', '1s']);
+    assert.match(text.stdout, /1 server, 2 connections, 2 suspect/);
+  } finally {
+    a.kill();
+    b.kill();
+    server.kill();
+  }
+});
+
+test('channelz: a server whose keepalive pings its clients is not suspect for silence; clear errors for the rest', async () => {
+  const server = await startServer({ env: { CHANNELZ: '1', KEEPALIVE_MS: '300', KEEPALIVE_TIMEOUT_MS: '5000' } });
+  const a = await startClient(server.port, 'upload');
+  try {
+    const doc = await until(async () => {
+      const d = await listJson(server.port, ['--idle-threshold', '1s']);
+      return d.connections.length === 1 && d.connections[0].keepalivesSent > 0 && d.connections[0].idleMs > 1000 && d;
+    }, 20000, 'keepalive pings on a silent connection');
+    assert.equal(doc.connections[0].suspect, false);
+  } finally {
+    a.kill();
+    server.kill();
+  }
+  const plain = await startServer();
+  try {
+    const r = await cli(['list', '--channelz', `127.0.0.1:${plain.port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is a gRPC server without channelz: add it/);
+  } finally {
+    plain.kill();
+  }
+  const closed = await cli(['list', '--channelz', '127.0.0.1:1']);
+  assert.equal(closed.stderr, 'grpc-streams: Nothing is listening on 127.0.0.1:1.\n');
+  const bad = await cli(['list', '--channelz', 'nonsense']);
+  assert.equal(bad.code, 2);
+  // A client that stopped reading: its window toward us is 0 (judged from channelz's numbers).
+  const stuck = judgeConnection({ id: '9', serverId: '1', remote: 'r', local: 'l', openStreams: 1, streamsStarted: 1, messagesSent: 9, messagesReceived: 1, keepalivesSent: 3, lastMessageReceivedAt: 0, lastMessageSentAt: 0, lastRemoteStreamCreatedAt: 0, localWindow: 65535, remoteWindow: 0 }, 10_000, 60_000, 3);
+  assert.deepEqual(stuck.reasons, ['the client stopped reading: its flow-control window is 0']);
+});
+
+test('channelz of a real grpc-go server: its client connections and their open streams', async () => {
+  const path = require('node:path');
+  const fs = require('node:fs');
+  const { spawnSync } = require('node:child_process');
+  const { spawnTracked, ROOT, FIXTURES } = require('./helpers/procs');
+  const dir = path.join(ROOT, 'test', '.tmp', 'channelz-go');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'ingest');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(FIXTURES, 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const server = spawnTracked(bin, ['server'], { env: { ...process.env, CHANNELZ: '1' } });
+  const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
+  try {
+    await silent.waitFor((e) => e.event === 'sent', 20000);
+    const doc = await until(async () => {
+      const d = await listJson(port, ['--idle-threshold', '1s']);
+      return d.connections.length === 1 && d.connections[0].suspect && d;
+    }, 20000, 'the silent client\'s connection, suspect');
+    const c = doc.connections[0];
+    assert.equal(c.openStreams, 1);
+    assert.match(c.remote, /^127\.0\.0\.1:\d+$/);
+    assert.equal(typeof c.remoteWindow, 'number', 'grpc-go reports flow-control windows');
+  } finally {
+    silent.kill();
+    server.kill();
+  }
+});
