@@ -79,3 +79,49 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
   const both = await cli(['list', '--pprof', '127.0.0.1:1', '--inspect', '127.0.0.1:2']);
   assert.equal(both.code, 2);
 });
+
+test('list --delve PID: the handler goroutines of a Go process without pprof, and the process runs on after', async () => {
+  const { findDelve } = lib('sources/goDelve/delveSource.js');
+  assert.ok(findDelve(), 'dlv is installed (go install github.com/go-delve/delve/cmd/dlv@v1.27.2; .ci/run does)');
+  const dir = path.join(ROOT, 'test', '.tmp', 'godelve');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'ingest');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: MODULE, env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const server = spawnTracked(bin, ['server']);
+  const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
+  try {
+    await silent.waitFor((e) => e.event === 'sent', 20000);
+    const r = await cli(['list', '--delve', String(server.pid), '--json'], { timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.source, 'go-delve');
+    assert.ok(j.pausedMs > 0);
+    assert.deepEqual(j.calls.map((c) => [c.method, c.waiting, c.where.line]), [['grpc_testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()')]]);
+    // Detached: the server goes on serving.
+    const normal = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'normal']);
+    assert.deepEqual(await normal.waitFor((e) => e.event === 'client-done', 20000), { event: 'client-done', code: 'OK', size: 30 });
+    const text = await cli(['list', '--delve', String(server.pid)], { timeoutMs: 60000 });
+    assert.match(text.stdout, /^go-delve pid \d+ {2}paused \d+\.\d s while Delve read it/);
+    const watch = await cli(['watch', '--delve', String(server.pid)]);
+    assert.equal(watch.code, 2);
+    assert.match(watch.stderr, /Delve halts the process/);
+  } finally {
+    silent.kill();
+    server.kill();
+  }
+  const gone = await cli(['list', '--delve', '999999']);
+  assert.equal(gone.code, 1);
+  assert.equal(gone.stderr, 'grpc-streams: There is no process with id 999999.\n');
+  // A process that is not Go: Delve's own reason, in one line.
+  const notGo = spawnTracked('sleep', ['30']);
+  try {
+    const r = await cli(['list', '--delve', String(notGo.pid)], { timeoutMs: 60000 });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^grpc-streams: (Delve could not attach|Reading process \d+ with Delve failed)/);
+  } finally {
+    notGo.kill();
+  }
+});

@@ -10,6 +10,7 @@ import { renderGoCalls, renderServers, renderStreams, renderUntracked, terminalS
 import { readGoPprof } from '../sources/goPprof/pprofSource';
 import { goSuspectReasons } from '../sources/goPprof/handlerCalls';
 import { listChannelz, watchChannelz } from './channelzCommands';
+import { readGoDelve } from '../sources/goDelve/delveSource';
 import { foreignStreamId } from '../agent/protocol';
 import type { SessionHealth } from '../inspector/agentSession';
 import { attachFromArgs, TARGET_FLAGS } from './target';
@@ -18,6 +19,8 @@ import { loadAnalysis } from '../loadAnalysis';
 const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --inspect=127.0.0.1:9229 ...)
   --pprof URL           a Go server's net/http/pprof (http://127.0.0.1:6060): its handler goroutines
                         (list and watch; read-only, the process is not paused)
+  --delve PID           a local Go process through Delve (list only: Delve halts the process while
+                        it reads the handler goroutines; the pause is reported)
   --channelz HOST:PORT  any gRPC server's channelz admin service: its connections (list and watch;
                         read-only, so any host is allowed); --tls, --ca FILE, --server-name NAME
   --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed,
@@ -73,7 +76,7 @@ ${TARGET_HELP}`,
   fix: '',
 };
 
-const COMMON_VALUES = [...TARGET_FLAGS, '--pprof', '--channelz', '--ca', '--server-name', '--idle-threshold', '--probe-timeout'];
+const COMMON_VALUES = [...TARGET_FLAGS, '--pprof', '--delve', '--channelz', '--ca', '--server-name', '--idle-threshold', '--probe-timeout'];
 const COMMON_SWITCHES = ['--allow-remote', '--json', '--yes', '--probe', '--dead', '--tls', '--help', '-h'];
 
 async function confirm(question: string): Promise<boolean> {
@@ -93,6 +96,22 @@ async function readGo(url: string, thresholdMs: number) {
 function goHead(snap: Awaited<ReturnType<typeof readGo>>): string {
   const suspects = snap.calls.filter((c) => c.suspect).length;
   return terminalSafe(`go-pprof ${snap.url}  ${snap.goroutines} goroutines, ${snap.calls.length} gRPC handler goroutine${snap.calls.length === 1 ? '' : 's'}, ${suspects} suspect`);
+}
+
+/** list --delve PID: one snapshot through Delve, which halts the process meanwhile. */
+async function listDelve(args: ParsedArgs, thresholdMs: number): Promise<number> {
+  if (args.values.has('--inspect') || args.values.has('--pid') || args.values.has('--pprof')) throw new UsageError('Give --delve alone, not with --inspect, --pid or --pprof.');
+  const pidText = args.values.get('--delve') as string;
+  if (!/^\d+$/.test(pidText)) throw new UsageError(`--delve needs a process id, not "${pidText}".`);
+  const snap = await readGoDelve(Number(pidText));
+  const calls = snap.calls.map((c) => ({ ...c, suspect: goSuspectReasons(c, thresholdMs).length > 0, reasons: goSuspectReasons(c, thresholdMs) }));
+  if (args.switches.has('--json')) {
+    process.stdout.write(JSON.stringify({ ...snap, calls }, null, 2) + '\n');
+  } else {
+    const suspects = calls.filter((c) => c.suspect).length;
+    process.stdout.write(`go-delve pid ${snap.pid}  paused ${(snap.pausedMs / 1000).toFixed(1)} s while Delve read it  ${snap.goroutines} goroutines, ${calls.length} gRPC handler goroutine${calls.length === 1 ? '' : 's'}, ${suspects} suspect\n\n${renderGoCalls(calls)}\n`);
+  }
+  return 0;
 }
 
 async function listGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
@@ -122,6 +141,7 @@ async function watchGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
 async function list(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   if (args.values.has('--pprof')) return listGo(args, threshold);
+  if (args.values.has('--delve')) return listDelve(args, threshold);
   if (args.values.has('--channelz')) return listChannelz(args, threshold);
   const probe = args.switches.has('--probe');
   const probeTimeout = parseDuration(args.values.get('--probe-timeout') ?? '5s');
@@ -151,6 +171,7 @@ async function list(args: ParsedArgs): Promise<number> {
 async function watch(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   if (args.values.has('--pprof')) return watchGo(args, threshold);
+  if (args.values.has('--delve')) throw new UsageError('Delve halts the process while it reads: take snapshots with list --delve, or watch a server that serves pprof with --pprof.');
   if (args.values.has('--channelz')) return watchChannelz(args, threshold);
   // A connection is PINGed once one of its streams has been silent for the threshold.
   const session = await attachFromArgs(args, true, { idleMs: threshold, timeoutMs: parseDuration(args.values.get('--probe-timeout') ?? '5s') });

@@ -1,0 +1,160 @@
+// The Go source through Delve, for a Go process that serves no pprof: a snapshot on request,
+// never a poll. Delve halts the process from the moment it attaches until it detaches, so only the
+// goroutines grpc's server started get their stacks read (found by where they started, which
+// ListGoroutines gives without stacks), and the pause is measured and reported.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { AttachError, errorMessage } from '../../inspector/errors';
+import { processExists } from '../../inspector/nodeProcesses';
+import type { Goroutine } from '../goPprof/goroutineDump';
+import { handlerCalls, type GoHandlerCall } from '../goPprof/handlerCalls';
+
+export const DELVE_VERSION = 'v1.27.2';
+
+export interface GoDelveSnapshot {
+  source: 'go-delve';
+  pid: number;
+  /** How long the process was halted, from Delve's attach to its detach. */
+  pausedMs: number;
+  goroutines: number;
+  calls: GoHandlerCall[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
+/** `dlv` on PATH, else where `go install` (and vscode-go) put it. */
+export function findDelve(): string | null {
+  const names = process.platform === 'win32' ? ['dlv.exe'] : ['dlv'];
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')];
+  for (const d of dirs) for (const n of names) if (d && existsSync(join(d, n))) return join(d, n);
+  return null;
+}
+
+/** Goroutines that grpc's server started for a call (serveStreams, or a stream worker). */
+function isHandlerStart(name: string): boolean {
+  return /google\.golang\.org\/grpc\.\(\*Server\)\.(serveStreams|serverWorker|handleStream)/.test(name);
+}
+
+class DelveRpc {
+  private nextId = 1;
+  private buffer = '';
+  private readonly pending = new Map<number, { resolve: (v: Loose) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => this.onData(d));
+    socket.on('close', () => {
+      for (const p of this.pending.values()) p.reject(new Error('Delve closed the connection'));
+      this.pending.clear();
+    });
+  }
+
+  call(method: string, params: object): Promise<Loose> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.write(JSON.stringify({ method: `RPCServer.${method}`, params: [params], id }) + '\n');
+    });
+  }
+
+  /** net/rpc's JSON codec: one JSON object after another, no framing. */
+  private onData(d: string): void {
+    this.buffer += d;
+    for (;;) {
+      const end = jsonEnd(this.buffer);
+      if (end < 0) return;
+      const msg = JSON.parse(this.buffer.slice(0, end));
+      this.buffer = this.buffer.slice(end).replace(/^\s+/, '');
+      const p = this.pending.get(msg.id);
+      if (!p) continue;
+      this.pending.delete(msg.id);
+      if (msg.error) p.reject(new Error(String(msg.error)));
+      else p.resolve(msg.result);
+    }
+  }
+}
+
+/** The end of the first complete JSON object in text, or -1. */
+function jsonEnd(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+function waitForListen(dlv: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new AttachError('timeout', `Delve did not start within ${timeoutMs} ms: ${out.trim().split('\n').pop() ?? ''}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      out += d;
+      const m = /API server listening at: [^\s]*:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    dlv.stdout?.on('data', onData);
+    dlv.stderr?.on('data', onData);
+    dlv.once('exit', () => {
+      clearTimeout(timer);
+      const why = out.trim().split('\n').filter(Boolean).pop() ?? 'it exited';
+      reject(new AttachError('no-inspector', `Delve could not attach: ${why.replace(/^Could not attach to pid \d+: /, '')}`));
+    });
+  });
+}
+
+/** Attaches, reads the handler goroutines' stacks, detaches (the process runs on). */
+export async function readGoDelve(pid: number, options: { dlv?: string; timeoutMs?: number } = {}): Promise<GoDelveSnapshot> {
+  const dlvPath = options.dlv ?? findDelve();
+  if (!dlvPath) throw new AttachError('no-inspector', `Delve (dlv) is not installed: go install github.com/go-delve/delve/cmd/dlv@${DELVE_VERSION}, or install it from vscode-go (Go: Install/Update Tools).`);
+  if (!processExists(pid)) throw new AttachError('no-process', `There is no process with id ${pid}.`);
+  const started = Date.now();
+  const dlv = spawn(dlvPath, ['attach', String(pid), '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--log-dest=2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const port = await waitForListen(dlv, options.timeoutMs ?? 20_000);
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    });
+    const rpc = new DelveRpc(socket);
+    let detached = false;
+    try {
+      const listed = await rpc.call('ListGoroutines', { Start: 0, Count: 0 });
+      const all: Loose[] = listed.Goroutines ?? [];
+      const handlers = all.filter((g) => isHandlerStart(g.startLoc?.function?.name ?? ''));
+      const goroutines: Goroutine[] = [];
+      for (const g of handlers) {
+        const st = await rpc.call('Stacktrace', { Id: g.id, Depth: 64 });
+        goroutines.push({
+          id: g.id,
+          state: g.status === 4 ? 'waiting' : 'running',
+          waitMinutes: null,
+          frames: (st.Locations ?? []).map((l: Loose) => ({ func: l.function?.name ?? '?', file: l.file ?? '?', line: l.line ?? 0 })),
+        });
+      }
+      await rpc.call('Detach', { Kill: false });
+      detached = true;
+      return { source: 'go-delve', pid, pausedMs: Date.now() - started, goroutines: all.length, calls: handlerCalls(goroutines) };
+    } finally {
+      if (!detached) await rpc.call('Detach', { Kill: false }).catch(() => undefined);
+      socket.destroy();
+    }
+  } catch (e) {
+    throw e instanceof AttachError ? e : new AttachError('agent-failed', `Reading process ${pid} with Delve failed: ${errorMessage(e)}`);
+  } finally {
+    if (dlv.exitCode === null) dlv.kill('SIGKILL');
+  }
+}
