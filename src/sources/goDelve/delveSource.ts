@@ -94,12 +94,20 @@ function jsonEnd(text: string): number {
   return -1;
 }
 
-function waitForListen(dlv: ChildProcess, timeoutMs: number): Promise<number> {
+/** What Delve printed last, for the error when it gives up. */
+function lastLine(out: string): string {
+  const lines = out.trim().split('\n').filter((l) => l && !/API server listening/.test(l));
+  const failure = lines.filter((l) => /could not|error|not permitted|failed|no such/i.test(l)).pop();
+  return (failure ?? lines.pop() ?? 'it exited').replace(/^(could not attach to pid \d+: )+/i, '').replace(/^Error: /, '');
+}
+
+function waitForListen(dlv: ChildProcess, timeoutMs: number, output: { text: string }): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new AttachError('timeout', `Delve did not start within ${timeoutMs} ms: ${out.trim().split('\n').pop() ?? ''}`)), timeoutMs);
     const onData = (d: Buffer): void => {
       out += d;
+      output.text = out;
       const m = /API server listening at: [^\s]*:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -110,8 +118,7 @@ function waitForListen(dlv: ChildProcess, timeoutMs: number): Promise<number> {
     dlv.stderr?.on('data', onData);
     dlv.once('exit', () => {
       clearTimeout(timer);
-      const why = out.trim().split('\n').filter(Boolean).pop() ?? 'it exited';
-      reject(new AttachError('no-inspector', `Delve could not attach: ${why.replace(/^Could not attach to pid \d+: /, '')}`));
+      reject(new AttachError('no-inspector', `Delve could not attach: ${lastLine(out)}`));
     });
   });
 }
@@ -123,8 +130,9 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
   if (!processExists(pid)) throw new AttachError('no-process', `There is no process with id ${pid}.`);
   const started = Date.now();
   const dlv = spawn(dlvPath, ['attach', String(pid), '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--log-dest=2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { text: '' };
   try {
-    const port = await waitForListen(dlv, options.timeoutMs ?? 20_000);
+    const port = await waitForListen(dlv, options.timeoutMs ?? 20_000, output);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect(port, '127.0.0.1', () => resolve(s));
       s.once('error', reject);
@@ -153,7 +161,11 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
       socket.destroy();
     }
   } catch (e) {
-    throw e instanceof AttachError ? e : new AttachError('agent-failed', `Reading process ${pid} with Delve failed: ${errorMessage(e)}`);
+    if (e instanceof AttachError) throw e;
+    // Delve may announce its server and then fail to attach: its own last words say why.
+    if (dlv.exitCode === null) await new Promise((r) => { dlv.once('exit', r); setTimeout(r, 2000); });
+    if (dlv.exitCode !== null) throw new AttachError('no-inspector', `Delve could not attach to process ${pid}: ${lastLine(output.text)}`);
+    throw new AttachError('agent-failed', `Reading process ${pid} with Delve failed: ${errorMessage(e)}`);
   } finally {
     if (dlv.exitCode === null) dlv.kill('SIGKILL');
   }
