@@ -162,10 +162,13 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
     }
   } catch (e) {
     if (e instanceof AttachError) throw e;
-    // Delve may announce its server and then fail to attach: its own last words say why.
-    if (dlv.exitCode === null) await new Promise((r) => { dlv.once('exit', r); setTimeout(r, 2000); });
-    if (dlv.exitCode !== null) throw new AttachError('no-inspector', `Delve could not attach to process ${pid}: ${lastLine(output.text)}`);
-    throw new AttachError('agent-failed', `Reading process ${pid} with Delve failed: ${errorMessage(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || /closed the connection/.test(errorMessage(e))) {
+      // Delve may announce its server and then fail to attach: its own last words say why.
+      if (dlv.exitCode === null) await new Promise((r) => { dlv.once('exit', r); setTimeout(r, 2000); });
+      throw new AttachError('no-inspector', `Delve could not attach to process ${pid}: ${lastLine(output.text)}`);
+    }
+    throw new AttachError('agent-failed', `Delve could not read process ${pid}: ${errorMessage(e)} (is it a Go program with debug info?)`);
   } finally {
     if (dlv.exitCode === null) dlv.kill('SIGKILL');
   }
