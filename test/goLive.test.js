@@ -120,7 +120,7 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
     const r = await cli(['list', '--delve', String(notGo.pid)], { timeoutMs: 60000 });
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /^grpc-streams: (Delve could not attach|Reading process \d+ with Delve failed)/);
+    assert.match(r.stderr, /^grpc-streams: Delve could not (attach to|read) process \d+: /);
   } finally {
     notGo.kill();
   }
