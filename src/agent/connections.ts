@@ -47,8 +47,9 @@ export class ConnectionRegistry {
     if (!c) {
       c = { id: `${this.prefix}${this.nextId++}`, session: new WeakRef(session), liveness: 'unknown', rttMs: null, checkedAt: null, inFlight: false, lastProbeAt: 0, calls: new Set() };
       this.bySession.set(session, c);
-      this.all.add(c);
     }
+    // Back in the open set when a call starts on a connection that prune() had let go of.
+    this.all.add(c);
     return c;
   }
 
