@@ -168,7 +168,6 @@ export class StreamAgent implements AgentApi, CallObserver {
     const calls = [...this.live.values()];
     if (calls.length <= SNAPSHOT_PAGE) return JSON.stringify({ ...head, ...packStreams(calls, head.now) } satisfies PackedSnapshot);
     const now = Date.now();
-    for (const [token, p] of this.pagings) if (p.expires < now) this.pagings.delete(token);
     const pageToken = `p${this.nextPaging++}`;
     this.pagings.set(pageToken, { calls, now: head.now, expires: now + PAGING_TTL_MS });
     const packed: PackedSnapshot = { ...head, pageToken, next: SNAPSHOT_PAGE, ...packStreams(calls.slice(0, SNAPSHOT_PAGE), head.now) };
@@ -484,6 +483,9 @@ export class StreamAgent implements AgentApi, CallObserver {
 
   /** Ends calls whose close we missed, so nothing ended stays in the live set. */
   private sweep(): void {
+    // A paged snapshot whose reader went away lets go of its list of calls.
+    const now = Date.now();
+    for (const [token, p] of this.pagings) if (p.expires < now) this.pagings.delete(token);
     for (const call of [...this.live.values()]) if (call.isOverInGrpc()) call.finish(null);
     for (let i = this.serverEntries.length - 1; i >= 0; i--) {
       if (!this.serverEntries[i].ref.deref()) this.serverEntries.splice(i, 1);
