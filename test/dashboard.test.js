@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const { lib } = require('./helpers/lib');
 const { samplePoint, SeriesBuffer, idleHistogram } = lib('dashboard/series.js');
 const { DeltaAccumulator, parseWebviewMessage } = lib('dashboard/protocol.js');
-const { toRow, filterRows, sortRows, visibleRange } = lib('dashboard/table.js');
+const { toRow, filterRows, sortRows, visibleRange, clientCell, queuedCell } = lib('dashboard/table.js');
 
 const server = { id: 's1', grpcJsVersion: '1.14.7', addresses: [], methods: [], keepalive: { timeMs: null, timeoutMs: null, maxConnectionIdleMs: null, maxConnectionAgeMs: null } };
 const servers = new Map([['s1', server]]);
@@ -52,6 +52,9 @@ test('messages from the webview are validated before anything acts on them', () 
   assert.match(parseWebviewMessage({ type: 'eval', code: '1' }).error, /unknown message type "eval"/);
   assert.match(parseWebviewMessage(null).error, /not an object/);
   assert.deepEqual(parseWebviewMessage({ type: 'ready', extra: 1 }), { ok: true, message: { type: 'ready' } });
+  // The table's own actions carry nothing the extension would act on: it asks first, for its own process.
+  assert.deepEqual(parseWebviewMessage({ type: 'cancelDeadStreams', attachmentId: 'p9' }), { ok: true, message: { type: 'cancelDeadStreams' } });
+  assert.deepEqual(parseWebviewMessage({ type: 'probeConnections' }), { ok: true, message: { type: 'probeConnections' } });
 });
 
 test('table rows: filter by text and state, sort by any column, render only what is in view', () => {
@@ -70,4 +73,28 @@ test('table rows: filter by text and state, sort by any column, render only what
   assert.deepEqual(visibleRange(26_000, 400, 26, 10_000), { start: 990, end: 1026 });
   assert.deepEqual(visibleRange(259_000, 400, 26, 10_000), { start: 9951, end: 9987 });
   assert.deepEqual(visibleRange(259_600, 400, 26, 10_000), { start: 9974, end: 10_000 }, 'scrolled to the end');
+});
+
+test('table rows: the client column (liveness) and the queue; filter by liveness, sort dead first', () => {
+  const now = 100_000;
+  const rows = [
+    toRow(stream('c1', { connectionId: 'k-1', liveness: 'alive', rttMs: 0.31, livenessCheckedAt: 99_000, queuedBytes: 0 }), server, now, 60_000),
+    toRow(stream('c2', { connectionId: 'k-2', liveness: 'dead', livenessCheckedAt: 99_000, queuedBytes: 6.2 * 1024 * 1024 }), server, now, 60_000),
+    toRow(stream('c3', { connectionId: 'k-3', liveness: 'unknown', livenessCheckedAt: null, queuedBytes: null }), server, now, 60_000),
+    toRow(stream('c4', { connectionId: 'k-1', liveness: 'alive', rttMs: 2.5, livenessCheckedAt: 99_000, queuedBytes: 2048 }), server, now, 60_000),
+  ];
+  assert.deepEqual(rows.map(clientCell), ['alive 0.3 ms', 'dead', '—', 'alive 2.5 ms']);
+  assert.deepEqual(rows.map(queuedCell), ['', '6.2 MB', '?', '2 kB']);
+  assert.equal(rows[1].suspect, true, 'a dead client is suspect at once');
+  assert.deepEqual(filterRows(rows, '', 'all', 'dead').map((r) => r.id), ['c2']);
+  assert.deepEqual(filterRows(rows, '', 'all', 'alive').map((r) => r.id), ['c1', 'c4']);
+  assert.deepEqual(filterRows(rows, '', 'all', 'unknown').map((r) => r.id), ['c3']);
+  // Silent for 100 s on a server without keepalive: suspect even though the client answers.
+  assert.deepEqual(filterRows(rows, '', 'suspect', 'alive').map((r) => r.id), ['c1', 'c4']);
+  assert.deepEqual(filterRows(rows, 'k-1', 'all').map((r) => r.id), ['c1', 'c4'], 'a connection id finds its streams');
+  assert.deepEqual(sortRows(rows, 'client', false).map((r) => r.id), ['c2', 'c3', 'c1', 'c4']);
+  assert.deepEqual(sortRows(rows, 'queued', true).map((r) => r.id), ['c2', 'c4', 'c1', 'c3']);
+  // Records of an agent before the probe (no such fields) read as not probed, queue not known.
+  const old = toRow({ ...stream('c5') }, server, now, 60_000);
+  assert.deepEqual([old.liveness, old.rttMs, old.queuedBytes, old.connectionId], ['unknown', null, null, '']);
 });

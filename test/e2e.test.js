@@ -22,6 +22,25 @@ const statusText = (page) => page.locator('.statusbar-item', { hasText: /gRPC \d
 /** 1-based line of the Upload handler in the fixture server: where Go to Handler must land. */
 const uploadHandlerLine = () => fs.readFileSync(path.join(FIXTURES, 'server.js'), 'utf8').split('\n').findIndex((l) => /^\s*Upload\(call, callback\)/.test(l)) + 1;
 
+/**
+ * Every row's Cancel and Handler buttons lie wholly inside the table's visible area and are what
+ * a click there reaches (not cut off, not covered): checked in the dashboard's own document.
+ */
+async function assertRowActionsVisible(frame) {
+  const problems = await frame.locator('.stream-table .viewport').evaluate((viewport) => {
+    const v = viewport.getBoundingClientRect();
+    const right = v.left + viewport.clientWidth; // without the vertical scrollbar
+    const out = [];
+    for (const b of viewport.querySelectorAll('.rows .row vscode-button')) {
+      const r = b.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (r.width === 0 || r.left < v.left || r.right > right + 0.5 || !hit || hit.closest('vscode-button') !== b) out.push(`${b.textContent} at ${Math.round(r.left)}–${Math.round(r.right)} (visible up to ${Math.round(right)})`);
+    }
+    return out;
+  });
+  assert.deepEqual(problems, [], 'row actions cut off or covered');
+}
+
 /** Shows the Streams view (the command may be lost while the workbench starts: then it runs again). */
 function showStreamsView(cs) {
   return cs.runCommand('View: Show gRPC Streams', { expect: () => cs.page.locator(VIEW).waitFor({ state: 'visible', timeout: 10000 }) });
@@ -30,7 +49,8 @@ function showStreamsView(cs) {
 test('Streams view: attach by address, idle time grows, the stream turns suspect, Cancel Stream reaches the handler', { timeout: 240000 }, async () => {
   const server = await startServer();
   const client = await startClient(server.port, 'upload');
-  const cs = await CodeServer.start({ settings: { 'grpcStreams.idleWarningSeconds': 2, 'grpcStreams.suspectAfterSeconds': 4 } });
+  // Probing off: the verdict here is silence's (the liveness test below has the PING's).
+  const cs = await CodeServer.start({ settings: { 'grpcStreams.idleWarningSeconds': 2, 'grpcStreams.suspectAfterSeconds': 4, 'grpcStreams.probe.enabled': false } });
   try {
     const page = await cs.openBrowser();
     await cs.screenshot('01-workbench');
@@ -95,7 +115,7 @@ test('Streams view: attach by address, idle time grows, the stream turns suspect
     assert.equal(after.find((r) => r.label === 'demo.Ingest/Upload').description, '0 open');
     await cs.screenshot('05-cancelled');
   } catch (e) {
-    await cs.screenshot('failure').catch(() => undefined);
+    await cs.failed('failure');
     throw e;
   } finally {
     await cs.stop();
@@ -188,7 +208,7 @@ test('Attach to Process: the picker and the error name a wrapper\'s child, an in
     await cs.runCommand('Developer: Reload Window');
     await until(async () => (await findInspectorPorts(pid)).length === 0, 30000, 'the inspector to close when the extension host stops');
   } catch (e) {
-    await cs.screenshot('failure-process').catch(() => undefined);
+    await cs.failed('failure-process');
     throw e;
   } finally {
     await cs.stop();
@@ -239,7 +259,7 @@ test('Go diagnostics and the "Receive asynchronously" quick fix from the light b
     await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ state: 'detached', timeout: 15000 });
     await cs.screenshot('12-go-fixed');
   } catch (e) {
-    await cs.screenshot('failure-go').catch(() => undefined);
+    await cs.failed('failure-go');
     throw e;
   } finally {
     await cs.stop();
@@ -298,6 +318,8 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     await until(async () => (await shown.locator('.stream-table .rows .row').count()) === 1, 15000, 'the dashboard to come back with its filter');
     assert.equal(await shown.locator('#filter').evaluate((el) => el.value), 'Chat');
     await setFilter('', 3);
+    // 1,400 px with the side bar open: every row's Cancel is there to click.
+    await assertRowActionsVisible(shown);
     // A tick after the filter was cleared has been drawn: the screenshot shows a settled chart.
     const drawn = await chartPoints();
     await until(async () => (await chartPoints()) > drawn, 10000, 'the next chart point');
@@ -317,12 +339,175 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     await page.locator('.action-widget .monaco-list-row', { hasText: 'Add server keepalive' }).first().waitFor({ timeout: 20000 });
     await cs.screenshot('22-dashboard-keepalive-fix');
   } catch (e) {
-    await cs.screenshot('failure-dashboard').catch(() => undefined);
+    await cs.failed('failure-dashboard');
     throw e;
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
     await cs.stop();
     for (const c of clients) c.kill();
+    server.kill();
+  }
+});
+
+test('Liveness: Probe Connections marks a frozen client dead, grouping by connection puts it first, Cancel Dead Streams ends exactly its streams; once probing is turned on, a client that freezes is found by itself', { timeout: 300000 }, async () => {
+  const server = await startServer();
+  const live = await startClient(server.port, 'watch'); // alive, and silent after its first message
+  const gone = await startClient(server.port, 'upload,chat'); // frozen from the start: two streams, one connection
+  const later = await startClient(server.port, 'upload'); // frozen once probing is on
+  // Probing starts off, so only Probe Connections can tell; a silence threshold far away, so
+  // nothing is suspect but what a PING says.
+  const settings = {
+    'grpcStreams.idleWarningSeconds': 2,
+    'grpcStreams.suspectAfterSeconds': 600,
+    'grpcStreams.probe.enabled': false,
+    'grpcStreams.probe.timeoutSeconds': 1,
+    'grpcStreams.probe.minIntervalSeconds': 1,
+  };
+  const cs = await CodeServer.start({ settings });
+  const cancelled = () => server.events.filter((e) => e.event === 'cancelled');
+  try {
+    const page = await cs.openBrowser();
+    gone.freeze();
+    const input = page.locator('.quick-input-widget input.input');
+    const attach = async () => {
+      await cs.runCommand('gRPC Streams: Attach to Inspector Address…', {
+        expect: () => until(async () => (await input.inputValue().catch(() => '')) === '127.0.0.1:9229', 10000, 'the address input box'),
+      });
+      await cs.answerInput(`127.0.0.1:${server.inspectPort}`);
+      await showStreamsView(cs);
+    };
+    await attach();
+    const streams = async () => (await cs.streamRows()).filter((r) => / stream from 127\.0\.0\.1:\d+, /.test(r.aria));
+    const before = await until(async () => {
+      const r = await streams();
+      return r.length === 4 && r;
+    }, 30000, 'four stream rows');
+    assert.ok(before.every((r) => !/dead|alive/.test(r.description)), `not probed yet: ${before.map((r) => r.description).join(' | ')}`);
+
+    // Probe Connections: the frozen client does not answer; the others do.
+    const toast = (text) => page.locator('.notification-toast', { hasText: text }).first();
+    await cs.runCommand('gRPC Streams: Probe Connections', { expect: () => toast('Probed 3 connections: 1 did not answer (2 streams dead), 2 answered.').waitFor({ timeout: 20000 }) });
+    const probed = await until(async () => {
+      const r = await streams();
+      const dead = r.filter((x) => x.aria.startsWith('dead stream from') && x.description.startsWith('dead · '));
+      const alive = r.filter((x) => / · alive \d+\.\d ms$/.test(x.description));
+      return dead.length === 2 && alive.length === 2 && r;
+    }, 10000, 'two dead and two live stream rows');
+    const deadPeer = /stream from (\S+),/.exec(probed.find((x) => x.aria.startsWith('dead')).aria)[1];
+    await cs.screenshot('50-probed-dead');
+
+    // Group by Connection, from the view's title bar: the dead connection first, with its two streams under it.
+    const toggle = (name) => page.locator(`.action-label[aria-label^="${name}"]`).first();
+    await cs.retry('group by connection', async () => {
+      await toggle('Group by Connection').click({ timeout: 5000 });
+      await toggle('Group by Method').waitFor({ timeout: 5000 });
+    }, { attempts: 3 });
+    const connections = () => cs.streamRows().then((rows) => rows.filter((r) => r.aria.startsWith('connection from')));
+    const byConnection = await until(async () => {
+      const rows = await cs.streamRows();
+      const conns = rows.filter((r) => r.aria.startsWith('connection from'));
+      return conns.length === 3 && rows.filter((r) => r.aria.includes(' stream from ')).length === 4 && rows;
+    }, 15000, 'three connection rows with their streams');
+    const conns = byConnection.filter((r) => r.aria.startsWith('connection from'));
+    assert.deepEqual([conns[0].label, conns[0].description], [deadPeer, 'dead · 2 open'], 'the dead connection comes first');
+    for (const c of conns.slice(1)) assert.match(c.description, /^alive \d+\.\d ms · 1 open$/);
+    const first = byConnection.indexOf(conns[0]);
+    const under = byConnection.slice(first + 1, first + 3);
+    assert.deepEqual(under.map((r) => r.label).sort(), ['demo.Ingest/Chat', 'demo.Ingest/Upload'], 'its streams, named by method');
+    assert.ok(under.every((r) => r.level === conns[0].level + 1 && r.aria.startsWith('dead stream from')));
+    await cs.screenshot('51-grouped-by-connection');
+
+    // The dashboard: a Client and a Queued column, a liveness filter, and the row actions in view.
+    const frame = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    const tableRows = frame.locator('.stream-table .rows .row');
+    await cs.runCommand('gRPC Streams: Show Dashboard', { expect: () => until(async () => (await tableRows.count()) === 4, 30000, 'four table rows') });
+    await frame.locator('#dead-count', { hasText: '2 dead' }).waitFor({ timeout: 10000 });
+    assert.deepEqual((await frame.locator('.stream-table .rows .row.dead .col-client').allTextContents()), ['dead', 'dead']);
+    assert.deepEqual(await frame.locator('.stream-table .row.header .col-queued').allTextContents(), ['Queued']);
+    await assertRowActionsVisible(frame);
+    await cs.retry('filter the table to dead clients', async () => {
+      await frame.locator('#liveness-filter').click({ timeout: 5000 });
+      await frame.locator('#liveness-filter [role="option"]', { hasText: 'Dead' }).click({ timeout: 5000 });
+      await until(async () => (await tableRows.count()) === 2 && (await frame.locator('.stream-table .rows .row.dead').count()) === 2, 5000, 'two dead rows');
+    }, { attempts: 3 });
+    await assertRowActionsVisible(frame);
+    await cs.screenshot('52-dashboard-dead-filter');
+
+    // Cancel Dead Streams from the dashboard: asked first, then exactly the frozen client's two streams end.
+    const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel Dead Streams' });
+    await frame.locator('#cancel-dead').click();
+    await page.locator('.monaco-dialog-box', { hasText: `Cancel 2 streams on 1 connection of process ${server.pid} whose client does not answer a PING?` }).waitFor({ timeout: 10000 });
+    await cs.screenshot('53-confirm-cancel-dead');
+    await confirm.click();
+    await toast('Cancelled 2 dead streams on 1 connection: their calls have ended.').waitFor({ timeout: 20000 });
+    await until(() => cancelled().length === 2, 10000, 'two handlers to see cancelled');
+    assert.deepEqual(cancelled().map((e) => e.method).sort(), ['Chat', 'Upload']);
+    await until(async () => (await tableRows.count()) === 0, 10000, 'no dead rows left');
+    await frame.locator('#dead-count', { hasText: '0 dead' }).waitFor({ timeout: 10000 });
+    await until(async () => {
+      const c = await connections();
+      return c.length === 2 && c.every((x) => x.label !== deadPeer) && c;
+    }, 10000, 'the dead connection to leave the tree');
+    await cs.screenshot('54-dead-cancelled');
+
+    // Probing on, in the Settings editor as a user would (the attached agent is told at once): a
+    // client that freezes now is found dead by itself, once its stream has been idle for 2 s.
+    const probeSetting = page.locator('.settings-editor .setting-item-bool', { hasText: 'Ask each client connection that carries an idle stream' }).first();
+    await cs.retry('turn probing on in the Settings editor', async () => {
+      await cs.runCommand('Preferences: Open User Settings', { expect: () => page.locator('.settings-editor .settings-header .monaco-editor').first().waitFor({ timeout: 15000 }) });
+      await page.locator('.settings-editor .settings-header .monaco-editor').first().click({ timeout: 5000 });
+      await page.keyboard.type('@id:grpcStreams.probe.enabled');
+      await probeSetting.waitFor({ timeout: 10000 });
+      const box = probeSetting.locator('.setting-value-checkbox');
+      if ((await box.getAttribute('aria-checked')) !== 'true') await box.click({ timeout: 5000 });
+      await probeSetting.locator('.setting-value-checkbox[aria-checked="true"]').waitFor({ timeout: 5000 });
+    }, { attempts: 3 });
+    await cs.screenshot('55a-probe-setting-on');
+    later.freeze();
+    const deadAgain = await until(async () => (await connections()).find((c) => c.description === 'dead · 1 open'), 30000, 'the newly frozen client\'s connection to show dead');
+    assert.equal((await connections())[0].label, deadAgain.label, 'first again');
+    // Cancel Dead Streams on the server row: its one dead stream, nothing else.
+    // The server's row (level 2: under the process, above its connections).
+    const serverRow = page.locator(`${VIEW} .monaco-list-row[aria-level="2"]`, { hasText: `127.0.0.1:${server.port}` }).first();
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Cancel Dead Streams' }).first();
+    const question = page.locator('.monaco-dialog-box', { hasText: `Cancel 1 stream on 1 connection of server 127.0.0.1:${server.port} whose client does not answer a PING?` });
+    await cs.retry('Cancel Dead Streams from the server row\'s context menu', async () => {
+      await serverRow.click({ button: 'right', timeout: 5000 });
+      await item.waitFor({ timeout: 5000 });
+      // A menu opened by the mouse takes the item the pointer moves onto.
+      await item.hover();
+      await item.click();
+      await question.waitFor({ timeout: 5000 });
+    }, { attempts: 3 });
+    await confirm.click();
+    await toast('Cancelled 1 dead stream on 1 connection: its call has ended.').waitFor({ timeout: 20000 });
+    await until(() => cancelled().length === 3, 10000, 'the third handler to see cancelled');
+    assert.equal(cancelled()[2].method, 'Upload');
+    const left = await until(async () => {
+      const c = await connections();
+      return c.length === 1 && c;
+    }, 10000, 'one connection left');
+    assert.match(left[0].description, /^alive \d+\.\d ms · 1 open$/, 'the live client stays, its Watch running');
+    assert.ok(!cancelled().some((e) => e.method === 'Watch'));
+    await cs.screenshot('56-server-dead-cancelled');
+
+    // The grouping is remembered: after a reload (and attaching again), the view groups by connection.
+    await cs.runCommand('Developer: Reload Window', { expect: () => page.locator('.statusbar-item', { hasText: /gRPC \d+ streams?/ }).waitFor({ state: 'detached', timeout: 30000 }) });
+    await page.locator('.activitybar .action-item [aria-label^="gRPC Streams"]').first().waitFor({ timeout: 60000 });
+    await attach();
+    const after = await until(async () => {
+      const rows = await cs.streamRows();
+      return rows.some((r) => r.aria.startsWith('connection from')) && rows.some((r) => r.aria.includes(' stream from ')) && rows;
+    }, 30000, 'connection rows after the reload');
+    assert.equal(after.find((r) => r.aria.includes(' stream from ')).label, 'demo.Ingest/Watch');
+    await toggle('Group by Method').waitFor({ timeout: 10000 });
+    await cs.screenshot('57-remembered');
+  } catch (e) {
+    await cs.failed('failure-liveness');
+    throw e;
+  } finally {
+    await cs.stop();
+    for (const c of [live, gone, later]) c.kill();
     server.kill();
   }
 });
@@ -366,7 +551,7 @@ test('A Node debugging session: the extension offers to attach through js-debug,
     }, { attempts: 3 });
     await page.getByText('Not attached to any Node gRPC server.').waitFor({ timeout: 10000 });
   } catch (e) {
-    await cs.screenshot('failure-debug').catch(() => undefined);
+    await cs.failed('failure-debug');
     throw e;
   } finally {
     client?.kill();

@@ -100,6 +100,12 @@ test('settings as the extension reads them: allowRemoteInspector from user setti
     assert.equal(readConfig().allowRemoteInspector, true, 'the user value counts');
     values['diagnostics.rules'] = { globalValue: { 'recv-loop-ignores-context': false } };
     assert.equal(readConfig().diagnosticsRules['recv-without-idle-timeout'], false, 'a rule turned off under its old id stays off');
+    // Probe settings: seconds in the settings, milliseconds for the agent; below the floor, the default.
+    assert.deepEqual([readConfig().probeEnabled, readConfig().probeTimeoutMs, readConfig().probeMinIntervalMs], [true, 5000, 10000]);
+    values['probe.enabled'] = { globalValue: false };
+    values['probe.timeoutSeconds'] = { globalValue: 0.5 };
+    values['probe.minIntervalSeconds'] = { workspaceValue: 0.2 };
+    assert.deepEqual([readConfig().probeEnabled, readConfig().probeTimeoutMs, readConfig().probeMinIntervalMs], [false, 500, 10000]);
   } finally {
     Module._resolveFilename = resolve;
     delete require.cache.vscode;
@@ -115,4 +121,26 @@ test('the diagnostics rules setting names rules by their current ids; renamed on
     assert.ok(current.includes(renamed), `${renamed} is contributed`);
     assert.match(rules.properties[old].deprecationMessage, new RegExp(renamed));
   }
+});
+
+test('the grouping toggle: the title bar and the palette offer only the grouping not in use', () => {
+  const toggles = [ids.CommandIds.groupByConnection, ids.CommandIds.groupByMethod];
+  const key = ids.ContextKeys.groupBy;
+  for (const menu of ['view/title', 'commandPalette']) {
+    const items = pkg.contributes.menus[menu].filter((i) => toggles.includes(i.command));
+    assert.equal(items.length, 2, menu);
+    assert.match(items.find((i) => i.command === ids.CommandIds.groupByConnection).when, new RegExp(`${key.replace('.', '\\.')} != connection`), menu);
+    assert.match(items.find((i) => i.command === ids.CommandIds.groupByMethod).when, new RegExp(`${key.replace('.', '\\.')} == connection`), menu);
+  }
+});
+
+test('probe settings: on by default, floors no lower than the agent accepts', () => {
+  const props = pkg.contributes.configuration.properties;
+  const at = (k) => props[`${ids.ConfigSection}.${k}`];
+  assert.equal(at(ids.Settings.probeEnabled).default, true);
+  assert.equal(at(ids.Settings.probeTimeoutSeconds).default, 5);
+  assert.equal(at(ids.Settings.probeMinIntervalSeconds).default, 10);
+  // The agent takes a timeout of 100 ms or more and an interval of 1 s or more.
+  assert.ok(at(ids.Settings.probeTimeoutSeconds).minimum * 1000 >= 100);
+  assert.ok(at(ids.Settings.probeMinIntervalSeconds).minimum * 1000 >= 1000);
 });

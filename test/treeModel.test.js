@@ -90,6 +90,112 @@ test('judged at a held clock, idle times and suspects stop where the process las
   assert.deepEqual(tm.countSuspects([store], settings, later), { streams: 1, suspect: 1 }, 'a live clock would blame the client');
 });
 
+test('liveness and queue in a stream row: dead first and marked, a live client\'s round trip last, big queues named', () => {
+  const dead = tm.streamRow(stream('c1', { liveness: 'dead', livenessCheckedAt: 40000, connectionId: 'k1' }), server, 41000, settings);
+  assert.equal(dead.status, 'dead');
+  assert.equal(dead.description, 'dead · idle 41s · ↓3 ↑0 · client_stream');
+  assert.equal(dead.reasons[0], 'the client did not answer a PING: it is gone');
+  // Dead is known at once, before any silence threshold.
+  assert.equal(tm.streamRow(stream('c1', { liveness: 'dead' }), server, 1000, settings).status, 'dead');
+  const alive = tm.streamRow(stream('c1', { liveness: 'alive', rttMs: 0.28 }), server, 5000, settings);
+  assert.equal(alive.status, 'active');
+  assert.equal(alive.description, 'idle 5s · ↓3 ↑0 · client_stream · alive 0.3 ms');
+  const flooded = tm.streamRow(stream('c1', { kind: 'server_stream', lastSentAt: 5000, queuedBytes: 6.2 * 1024 * 1024 }), server, 5000, settings);
+  assert.equal(flooded.status, 'suspect');
+  assert.equal(flooded.description, 'idle 0s · ↓3 ↑0 · server_stream · 6.2 MB queued');
+  assert.match(flooded.reasons[0], /^the client stopped reading: 6\.2 MB queued$/);
+  // A few bytes in a buffer for an instant after each write are not named.
+  assert.equal(tm.streamRow(stream('c1', { queuedBytes: 90 }), server, 1000, settings).description, 'idle 1s · ↓3 ↑0 · client_stream');
+  // Under a connection, whose label is the peer, a stream row names its method.
+  assert.equal(tm.streamRow(stream('c1'), server, 1000, settings, 'method').label, 'demo.Ingest/Upload');
+});
+
+test('the tooltip says what the PING told, when, and what is queued', () => {
+  const s = stream('c1', { connectionId: 'kq-3', liveness: 'dead', livenessCheckedAt: 35000, queuedBytes: 2048 });
+  const text = tm.streamTooltip(s, tm.streamRow(s, server, 41000, settings), 41000);
+  assert.ok(text.includes('connection: kq-3 · client: the client did not answer a PING (6 s ago): it is gone'), text);
+  assert.ok(text.includes('queued: 2 kB written by the handler and not yet taken by the client'), text);
+  assert.ok(text.includes('Dead: the client did not answer a PING: it is gone'), text);
+  const unknown = stream('c2', { connectionId: 'kq-4', liveness: 'unknown', livenessCheckedAt: null, queuedBytes: null });
+  const t2 = tm.streamTooltip(unknown, tm.streamRow(unknown, server, 1000, settings), 1000);
+  assert.match(t2, /client: not probed yet/);
+  assert.match(t2, /queued: not known/);
+});
+
+test('grouping by connection: dead connections first, then not probed, then alive; by peer within; the latest PING counts', () => {
+  const on = (id, connectionId, peer, over = {}) => stream(id, { connectionId, peer, ...over });
+  const store = storeOf([
+    on('c1', 'k-1', '127.0.0.1:5003', { liveness: 'alive', rttMs: 0.3, livenessCheckedAt: 100 }),
+    on('c2', 'k-1', '127.0.0.1:5003', { method: '/demo.Ingest/Chat', kind: 'bidi', liveness: 'alive', rttMs: 0.5, livenessCheckedAt: 200 }),
+    on('c3', 'k-2', '127.0.0.1:5001', { liveness: 'alive', rttMs: 0.2, livenessCheckedAt: 100 }),
+    on('c4', 'k-3', '127.0.0.1:5009', { liveness: 'dead', livenessCheckedAt: 300 }),
+    on('c5', 'k-3', '127.0.0.1:5009', { liveness: 'dead', livenessCheckedAt: 300 }),
+    on('c6', 'k-4', '127.0.0.1:5002', { liveness: 'unknown', livenessCheckedAt: null }),
+    on('c7', '', '127.0.0.1:5008'),
+    on('c8', 'k-9', '127.0.0.1:5000', { serverId: 's2', liveness: 'dead' }),
+  ]);
+  const groups = tm.groupByConnection(store, 's1');
+  assert.deepEqual(groups.map((g) => [g.key, g.liveness, g.streams.map((s) => s.id)]), [
+    ['k-3', 'dead', ['c4', 'c5']],
+    ['k-4', 'unknown', ['c6']],
+    ['peer:127.0.0.1:5008', 'unknown', ['c7']],
+    ['k-2', 'alive', ['c3']],
+    ['k-1', 'alive', ['c1', 'c2']],
+  ]);
+  assert.equal(groups[4].rttMs, 0.5, 'the latest answer');
+  const dead = tm.connectionRow(groups[0], 1300);
+  assert.deepEqual([dead.label, dead.description, dead.liveness], ['127.0.0.1:5009', 'dead · 2 open', 'dead']);
+  assert.match(dead.tooltip, /^Connection k-3 from 127\.0\.0\.1:5009: 2 open streams\nClient: the client did not answer a PING \(1 s ago\): it is gone\./);
+  assert.match(dead.tooltip, /Cancel Dead Streams/);
+  assert.equal(tm.connectionRow(groups[1], 1300).description, 'not probed yet · 1 open');
+  assert.equal(tm.connectionRow(groups[4], 1300).description, 'alive 0.5 ms · 2 open');
+  const flooded = tm.groupByConnection(storeOf([on('c1', 'k-1', 'p', { queuedBytes: 3 * 1024 * 1024 })]), 's1');
+  assert.equal(tm.connectionRow(flooded[0], 0).description, 'not probed yet · 1 open · 3.0 MB queued');
+});
+
+test('dead streams are counted with their connections, per process or per server; the server row says how many', () => {
+  const streams = [
+    stream('c1', { liveness: 'dead', connectionId: 'k-1' }),
+    stream('c2', { liveness: 'dead', connectionId: 'k-1' }),
+    stream('c3', { liveness: 'dead', connectionId: 'k-2', serverId: 's2' }),
+    stream('c4', { liveness: 'alive', connectionId: 'k-3' }),
+    stream('c5', { liveness: 'dead', connectionId: '', peer: 'unix:/tmp/x' }),
+  ];
+  assert.deepEqual(tm.deadStreams(streams), { streams: 4, connections: 3, ids: ['c1', 'c2', 'c3', 'c5'] });
+  assert.deepEqual(tm.deadStreams(streams, 's1'), { streams: 3, connections: 2, ids: ['c1', 'c2', 'c5'] });
+  assert.equal(tm.serverView(server, 4, settings, 3).description, '4 open · 3 dead · no keepalive · grpc-js 1.14.7');
+  assert.equal(tm.serverView(server, 4, settings, 0).description, '4 open · no keepalive · grpc-js 1.14.7');
+});
+
+test('Cancel Dead Streams and Probe Connections say what they will do and what they did in one sentence', () => {
+  assert.equal(tm.cancelDeadQuestion({ streams: 2, connections: 1 }, 'process 42'), 'Cancel 2 streams on 1 connection of process 42 whose client does not answer a PING?');
+  assert.equal(tm.cancelDeadQuestion({ streams: 1, connections: 1 }, 'server 127.0.0.1:50051'), 'Cancel 1 stream on 1 connection of server 127.0.0.1:50051 whose client does not answer a PING?');
+  assert.equal(tm.cancelDeadResult({ cancelled: ['a', 'b'], failed: [] }, 1), 'Cancelled 2 dead streams on 1 connection: their calls have ended.');
+  assert.equal(tm.cancelDeadResult({ cancelled: ['a'], failed: [{ id: '1-x-2', error: 'Stream 1-x-2 was sent CANCELLED and reset, but grpc-js has not ended the call yet.' }, { id: '1-x-3', error: 'no' }] }, 1),
+    'Cancelled 1 of 3 dead streams on 1 connection; 2 did not end (1-x-2: Stream 1-x-2 was sent CANCELLED and reset, but grpc-js has not ended the call yet, and 1 more).');
+  assert.equal(tm.cancelDeadResult({ cancelled: ['a'], failed: [] }, 1), 'Cancelled 1 dead stream on 1 connection: its call has ended.');
+  assert.match(tm.cancelDeadResult({ cancelled: [], failed: [] }, 0), /^No dead stream was left to cancel/);
+  assert.equal(tm.probeResult(0, { streams: 0, connections: 0 }), 'No connection to probe: no stream is open.');
+  assert.equal(tm.probeResult(3, { streams: 0, connections: 0 }), 'Probed 3 connections: every client answered its PING.');
+  assert.equal(tm.probeResult(3, { streams: 2, connections: 1 }), 'Probed 3 connections: 1 did not answer (2 streams dead), 2 answered.');
+});
+
+test('probe settings for the agent: the idle warning threshold decides when a connection is asked', () => {
+  const p = tm.probeSettingsFor({ idleWarningMs: 30000, probeEnabled: true, probeTimeoutMs: 5000, probeMinIntervalMs: 10000 });
+  assert.deepEqual(p, { enabled: true, timeoutMs: 5000, minIntervalMs: 10000, idleMs: 30000 });
+  assert.equal(tm.sameProbeSettings(p, { ...p }), true);
+  assert.equal(tm.sameProbeSettings(undefined, p), false, 'never sent');
+  assert.equal(tm.sameProbeSettings(p, { ...p, idleMs: 2000 }), false);
+  assert.equal(tm.sameProbeSettings(p, { ...p, enabled: false }), false);
+});
+
+test('a tick compares rows labelled as the grouping labels them', () => {
+  const store = storeOf([stream('c1', { lastReceivedAt: 0 })]);
+  const rendered = new Map([['c1', tm.streamRow(store.streams.get('c1'), server, 1000, settings, 'method')]]);
+  assert.deepEqual(tm.changedRows(store, rendered, 1200, settings, 'method'), []);
+  assert.deepEqual(tm.changedRows(store, rendered, 1200, settings).map((r) => r.id), ['c1'], 'a peer label differs');
+});
+
 test('the process picker says which processes are cluster workers or started by another Node process', () => {
   const proc = (pid, parentPid, parentIsNode, over = {}) => ({ pid, command: `node app-${pid}.js`, parentPid, parentIsNode, inspectorPorts: [], canOpenInspector: true, ...over });
   const primary = proc(100, 1, false);

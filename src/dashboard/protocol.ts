@@ -53,7 +53,11 @@ export type FromWebview =
   | { type: 'ready' }
   | { type: 'cancelStream'; streamId: string }
   | { type: 'goToHandler'; streamId: string }
-  | { type: 'openKeepaliveFix'; serverId: string };
+  | { type: 'openKeepaliveFix'; serverId: string }
+  /** PING every client of the process now. */
+  | { type: 'probeConnections' }
+  /** End every stream of the process whose client does not answer a PING (the extension asks first). */
+  | { type: 'cancelDeadStreams' };
 
 /** Stream ids are PID-EPOCH-N (agent/protocol); anything longer than this is not one. */
 const STREAM_ID_MAX = 64;
@@ -65,7 +69,9 @@ export function parseWebviewMessage(raw: unknown): { ok: true; message: FromWebv
   const m = raw as Record<string, unknown>;
   switch (m.type) {
     case 'ready':
-      return { ok: true, message: { type: 'ready' } };
+    case 'probeConnections':
+    case 'cancelDeadStreams':
+      return { ok: true, message: { type: m.type } };
     case 'cancelStream':
     case 'goToHandler':
       if (typeof m.streamId !== 'string' || m.streamId.length > STREAM_ID_MAX || !parseStreamId(m.streamId)) return { ok: false, error: `The dashboard asked to ${m.type === 'cancelStream' ? 'cancel' : 'open the handler of'} a stream without a valid stream id.` };

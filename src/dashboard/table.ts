@@ -1,10 +1,12 @@
 // The dashboard's stream table: rows, sorting and filtering, computed from records. Pure, shared
 // by the webview and the tests.
-import type { CallKind, ServerRecord, StreamRecord } from '../agent/protocol';
-import { ageMs, idleMs, isSuspect } from '../model/suspect';
+import type { CallKind, Liveness, ServerRecord, StreamRecord } from '../agent/protocol';
+import { ageMs, formatBytes, idleMs, isSuspect } from '../model/suspect';
 
-export type SortKey = 'method' | 'kind' | 'peer' | 'age' | 'idle' | 'received' | 'sent' | 'state';
+export type SortKey = 'method' | 'kind' | 'peer' | 'client' | 'age' | 'idle' | 'received' | 'sent' | 'queued' | 'state';
 export type StateFilter = 'all' | 'active' | 'half_closed' | 'suspect';
+/** What the last PING on the stream's connection told. */
+export type LivenessFilter = 'all' | Liveness;
 
 export interface TableRow {
   id: string;
@@ -19,6 +21,10 @@ export interface TableRow {
   sent: number;
   state: string;
   suspect: boolean;
+  connectionId: string;
+  liveness: Liveness;
+  rttMs: number | null;
+  queuedBytes: number | null;
 }
 
 export function toRow(s: StreamRecord, server: ServerRecord | undefined, now: number, suspectAfterMs: number): TableRow {
@@ -34,17 +40,37 @@ export function toRow(s: StreamRecord, server: ServerRecord | undefined, now: nu
     sent: s.sent,
     state: s.state,
     suspect: isSuspect(s, server, now, suspectAfterMs),
+    connectionId: s.connectionId ?? '',
+    liveness: s.liveness ?? 'unknown',
+    rttMs: s.rttMs ?? null,
+    queuedBytes: s.queuedBytes ?? null,
   };
 }
 
-export function filterRows(rows: TableRow[], text: string, state: StateFilter): TableRow[] {
+/** The Client cell: 'dead', 'alive 0.3 ms', or '—' when not probed yet. */
+export function clientCell(r: Pick<TableRow, 'liveness' | 'rttMs'>): string {
+  if (r.liveness === 'alive') return r.rttMs !== null ? `alive ${r.rttMs.toFixed(1)} ms` : 'alive';
+  return r.liveness === 'dead' ? 'dead' : '—';
+}
+
+/** The Queued cell: the bytes the client has not taken, '' when none, '?' when not known. */
+export function queuedCell(r: Pick<TableRow, 'queuedBytes'>): string {
+  if (r.queuedBytes === null) return '?';
+  return r.queuedBytes > 0 ? formatBytes(r.queuedBytes) : '';
+}
+
+export function filterRows(rows: TableRow[], text: string, state: StateFilter, liveness: LivenessFilter = 'all'): TableRow[] {
   const q = text.trim().toLowerCase();
   return rows.filter((r) => {
     if (state === 'suspect' ? !r.suspect : state !== 'all' && r.state !== state) return false;
+    if (liveness !== 'all' && r.liveness !== liveness) return false;
     if (!q) return true;
-    return r.method.toLowerCase().includes(q) || r.peer.toLowerCase().includes(q) || r.kind.includes(q) || r.id === q;
+    return r.method.toLowerCase().includes(q) || r.peer.toLowerCase().includes(q) || r.kind.includes(q) || r.id === q || r.connectionId === q;
   });
 }
+
+/** Dead first, then not probed, then alive by round trip (ascending). */
+const LIVENESS_RANK: Record<Liveness, number> = { dead: -2, unknown: -1, alive: 0 };
 
 export function sortRows(rows: TableRow[], key: SortKey, descending: boolean): TableRow[] {
   const value = (r: TableRow): string | number => {
@@ -53,6 +79,8 @@ export function sortRows(rows: TableRow[], key: SortKey, descending: boolean): T
       case 'idle': return r.idleMs;
       case 'received': return r.received;
       case 'sent': return r.sent;
+      case 'queued': return r.queuedBytes ?? -1;
+      case 'client': return r.liveness === 'alive' ? r.rttMs ?? 0 : LIVENESS_RANK[r.liveness];
       case 'state': return r.suspect ? 'suspect' : r.state;
       default: return r[key];
     }

@@ -6,6 +6,7 @@ import type { InspectorAddress } from '../inspector/address';
 import { formatAddress } from '../inspector/address';
 import { AgentSession, type SessionHealth } from '../inspector/agentSession';
 import { AttachError, errorMessage } from '../inspector/errors';
+import type { ProbeSettings } from '../agent/protocol';
 import { findInspectorPorts, openInspectorOf } from '../inspector/nodeProcesses';
 import { StreamStore, type StoreChange } from '../model/streamStore';
 import { CommandIds, ContextKeys } from './ids';
@@ -26,6 +27,8 @@ export interface Attachment {
   localNow(): number;
   /** The target's clock at localNow(): what idle times and suspects are measured against. */
   now(): number;
+  /** The probe settings this attachment last gave the agent (undefined: to be sent again). */
+  probe: Partial<ProbeSettings> | undefined;
 }
 
 export interface AttachmentChange {
@@ -59,6 +62,7 @@ class AttachedProcess implements Attachment {
     readonly session: AgentSession,
     readonly store: StreamStore,
     readonly target: AttachTarget,
+    public probe: Partial<ProbeSettings> | undefined,
   ) {}
 
   get debugSessionId(): string | undefined {
@@ -107,7 +111,8 @@ export class AttachmentManager implements vscode.Disposable {
   readonly onDidChangeHealth = this.healthChanged.event;
   private nextId = 1;
 
-  constructor(private readonly extensionPath: string, private readonly log: Log) {}
+  /** `probe` gives the current probe settings (from the user's settings) for each attach. */
+  constructor(private readonly extensionPath: string, private readonly log: Log, private readonly probe: () => Partial<ProbeSettings>) {}
 
   get all(): Attachment[] {
     return [...this.attachments.values()];
@@ -123,6 +128,7 @@ export class AttachmentManager implements vscode.Disposable {
 
   async attach(target: AttachTarget): Promise<Attachment | undefined> {
     const where = target.label ?? (target.address ? formatAddress(target.address) : 'the debugging session');
+    const probe = this.probe();
     try {
       const session = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: attaching to ${where}`, cancellable: false },
@@ -133,6 +139,7 @@ export class AttachmentManager implements vscode.Disposable {
             allowRemote: target.allowRemote,
             agentPath: join(this.extensionPath, 'dist', 'agent.js'),
             subscribe: true,
+            probe,
             waitForGrpc: target.waitForGrpc,
             closeInspectorOnClose: target.closeInspectorOnClose,
             warn: (message) => this.log.warn(message),
@@ -148,7 +155,7 @@ export class AttachmentManager implements vscode.Disposable {
         vscode.window.showInformationMessage(`gRPC Streams: already attached to process ${existing.store.pid}.`);
         return existing;
       }
-      const attachment = new AttachedProcess(`p${this.nextId++}`, target.label ?? session.label, session, new StreamStore(session.initialSnapshot), target);
+      const attachment = new AttachedProcess(`p${this.nextId++}`, target.label ?? session.label, session, new StreamStore(session.initialSnapshot), target, probe);
       this.attachments.set(attachment.id, attachment);
       this.listen(attachment);
       const inspector = target.closeInspectorOnClose ? ' (its inspector was opened with SIGUSR1 and closes again on Detach)' : '';
@@ -175,7 +182,10 @@ export class AttachmentManager implements vscode.Disposable {
     session.onDelta((d) => this.changed.fire({ attachment: a, change: store.apply(d) }));
     // The agent dropped our lease (the process was stopped past it): a whole new snapshot.
     session.onSnapshot((snap) => {
-      if (live()) this.changed.fire({ attachment: a, change: store.reset(snap) });
+      if (!live()) return;
+      // Maybe another install of the agent (another client re-installed it): tell it our probe settings.
+      a.probe = undefined;
+      this.changed.fire({ attachment: a, change: store.reset(snap) });
     });
     session.onHealth((h) => {
       if (!live()) return;

@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import { parseInspectorAddress } from '../inspector/address';
 import { errorMessage } from '../inspector/errors';
 import { judgeAll, toListJson } from '../model/listJson';
+import { cancelDeadQuestion, cancelDeadResult, deadStreams, probeResult, serverLabel } from '../model/treeModel';
 import type { Attachment, AttachmentManager } from './attachments';
+import type { TreeGrouping } from './grouping';
 import { CommandIds, ViewIds } from './ids';
 import type { Log } from './log';
 import { pickProcessInspector } from './processPicker';
@@ -17,8 +19,10 @@ export interface StreamRef {
   streamId: string;
 }
 
-/** A tree node, or what a notification's button passes: the attachment it is about. */
+/** A tree node, or what a notification's button or the dashboard passes: the attachment it is about. */
 type AttachmentRef = Pick<StreamTreeNode, 'attachmentId'>;
+
+type CancelDeadOutcome = { cancelled: string[]; failed: Array<{ id: string; error: string }> };
 
 /** Requests that need the agent fail with this sentence, instead of the agent's missing global. */
 function requireAgent(a: Attachment): void {
@@ -35,6 +39,7 @@ export class StreamCommands implements vscode.Disposable {
     private readonly tree: StreamTreeProvider,
     private readonly view: vscode.TreeView<StreamTreeNode>,
     private readonly settings: SettingsWatcher,
+    private readonly grouping: TreeGrouping,
     private readonly log: Log,
     private readonly openDashboard: (attachment: Attachment) => void,
   ) {
@@ -59,6 +64,10 @@ export class StreamCommands implements vscode.Disposable {
     reg(CommandIds.exportSnapshot, this.exportSnapshot);
     reg(CommandIds.showDashboard, this.showDashboard);
     reg(CommandIds.focusView, () => vscode.commands.executeCommand(`${ViewIds.streams}.focus`));
+    reg(CommandIds.probeConnections, this.probeConnections);
+    reg(CommandIds.cancelDeadStreams, this.cancelDeadStreams);
+    reg(CommandIds.groupByConnection, () => this.grouping.set('connection'));
+    reg(CommandIds.groupByMethod, () => this.grouping.set('method'));
   }
 
   private async attachToProcess(): Promise<void> {
@@ -139,6 +148,77 @@ export class StreamCommands implements vscode.Disposable {
       : 'its client got CANCELLED';
     this.log.info(`Cancelled ${s.id} (${s.method} from ${s.peer}) in process ${a.store.pid}: ${how}.`);
     void vscode.window.showInformationMessage(`gRPC Streams: cancelled ${s.method} from ${s.peer}: the call has ended; ${how}.`);
+  }
+
+  /** PINGs every connection with an open stream now, and says what answered. */
+  private async probeConnections(node?: AttachmentRef): Promise<void> {
+    const a = await this.attachmentFor(node, 'Probe the connections of which process?');
+    if (!a) return;
+    requireAgent(a);
+    const probed = await this.probeNow(a);
+    const text = probeResult(probed, deadStreams(a.store.streams.values()));
+    this.log.info(`process ${a.store.pid}: ${text}`);
+    void vscode.window.showInformationMessage(`gRPC Streams: ${text}`);
+  }
+
+  /** Waits for every answer (a gone client takes the probe timeout), then reads the verdicts at once. */
+  private probeNow(a: Attachment): Thenable<number> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: sending a PING to every client of process ${a.store.pid}…` },
+      async () => {
+        const probed = await a.session.probeAll(this.settings.config.probeTimeoutMs);
+        await this.attachments.refresh(a);
+        return probed;
+      },
+    );
+  }
+
+  /**
+   * Ends every stream whose connection did not answer a PING: of the process, or of the server it
+   * was invoked on. When none is known dead yet, every client is asked first.
+   */
+  private async cancelDeadStreams(node?: AttachmentRef | StreamTreeNode): Promise<void> {
+    const a = await this.attachmentFor(node, 'Cancel the dead streams of which process?');
+    if (!a) return;
+    requireAgent(a);
+    // A server row (clicked, or selected when run from the palette) limits it to that server.
+    const n = (node ?? this.view.selection[0]) as StreamTreeNode | AttachmentRef | undefined;
+    const server = n && 'type' in n && n.type === 'server' && n.attachmentId === a.id ? a.store.servers.get(n.serverId) : undefined;
+    const where = server ? `server ${serverLabel(server)}` : `process ${a.store.pid}`;
+    let dead = deadStreams(a.store.streams.values(), server?.id);
+    if (dead.streams === 0) {
+      await this.probeNow(a);
+      dead = deadStreams(a.store.streams.values(), server?.id);
+      if (dead.streams === 0) {
+        void vscode.window.showInformationMessage(`gRPC Streams: no dead streams on ${where}: every client with an open stream answered its PING.`);
+        return;
+      }
+    }
+    const ok = await vscode.window.showWarningMessage(
+      cancelDeadQuestion(dead, where),
+      { modal: true, detail: 'Each call ends with status CANCELLED (its HTTP/2 stream is reset when the client is not reading); the handlers see "cancelled". Streams whose client answers are left alone.' },
+      'Cancel Dead Streams',
+    );
+    if (ok !== 'Cancel Dead Streams') return;
+    // Their connections, read before the ended calls leave the store.
+    const connectionOf = new Map<string, string>();
+    for (const s of a.store.streams.values()) connectionOf.set(s.id, s.connectionId || `peer:${s.peer}`);
+    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () =>
+      // The agent ends every dead stream of the process; for one server, each of its own.
+      server ? this.cancelEach(a, dead.ids) : a.session.cancelDead(),
+    );
+    const text = cancelDeadResult(r, new Set(r.cancelled.map((id) => connectionOf.get(id) ?? id)).size);
+    this.log.info(`${where}${server ? ` (process ${a.store.pid})` : ''}: ${text} Cancelled: ${r.cancelled.join(', ') || 'none'}.${r.failed.map((f) => ` ${f.id}: ${f.error}`).join('')}`);
+    if (r.failed.length > 0 || r.cancelled.length === 0) void vscode.window.showWarningMessage(`gRPC Streams: ${text}`);
+    else void vscode.window.showInformationMessage(`gRPC Streams: ${text}`);
+  }
+
+  private async cancelEach(a: Attachment, ids: string[]): Promise<CancelDeadOutcome> {
+    const results = await Promise.all(ids.map(async (id) => ({ id, r: await a.session.cancel(id).catch((e: unknown) => ({ ok: false, error: errorMessage(e) })) })));
+    return {
+      cancelled: results.filter((x) => x.r.ok).map((x) => x.id),
+      failed: results.filter((x) => !x.r.ok).map((x) => ({ id: x.id, error: x.r.error ?? 'the call did not end' })),
+    };
   }
 
   private async goToHandler(node?: StreamTreeNode | StreamRef): Promise<void> {

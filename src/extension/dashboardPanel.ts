@@ -185,6 +185,9 @@ export class DashboardPanel implements vscode.Disposable {
         await vscode.commands.executeCommand(m.type === 'cancelStream' ? CommandIds.cancelStream : CommandIds.goToHandler, ref);
       } else if (m.type === 'openKeepaliveFix') {
         await this.openKeepaliveFix(m.serverId);
+      } else if (m.type === 'probeConnections' || m.type === 'cancelDeadStreams') {
+        // The commands ask, report and fail the way they do from the Streams view.
+        await vscode.commands.executeCommand(m.type === 'probeConnections' ? CommandIds.probeConnections : CommandIds.cancelDeadStreams, { attachmentId: this.attachment.id });
       }
     } catch (e) {
       this.deps.log.error('Dashboard action failed', e);

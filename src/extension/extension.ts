@@ -1,12 +1,15 @@
 // Activation only wires the pieces together; each is a small class that owns its disposables.
 import * as vscode from 'vscode';
+import { probeSettingsFor } from '../model/treeModel';
 import { AnalysisLoader } from './analysisLoader';
 import { AttachmentManager } from './attachments';
 import { StreamCommands } from './commands';
 import { DashboardPanel } from './dashboardPanel';
 import { DebugSessionIntegration } from './debugIntegration';
+import { TreeGrouping } from './grouping';
 import { ViewIds } from './ids';
 import { Log } from './log';
+import { ProbeSettingsSync } from './probeSettings';
 import { SettingsWatcher } from './settings';
 import { StreamStatusBar } from './statusBar';
 import { LANGUAGES, StreamDiagnostics } from './streamDiagnostics';
@@ -20,9 +23,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = new Log();
   const settings = new SettingsWatcher();
-  const attachments = new AttachmentManager(context.extensionPath, log);
+  const attachments = new AttachmentManager(context.extensionPath, log, () => probeSettingsFor(settings.config));
   closeAttachments = () => attachments.closeAll();
-  const tree = new StreamTreeProvider(attachments, settings, log);
+  const grouping = new TreeGrouping(context.workspaceState);
+  const tree = new StreamTreeProvider(attachments, settings, grouping, log);
   const loader = new AnalysisLoader(context.extensionPath);
   const view = vscode.window.createTreeView(ViewIds.streams, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(view.visible);
@@ -30,10 +34,12 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     settings,
     attachments,
+    new ProbeSettingsSync(attachments, settings, log),
+    grouping,
     tree,
     view,
     view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
-    new StreamCommands(attachments, tree, view, settings, log, (a) => DashboardPanel.createOrShow(context.extensionUri, a, { attachments, settings, loader, log })),
+    new StreamCommands(attachments, tree, view, settings, grouping, log, (a) => DashboardPanel.createOrShow(context.extensionUri, a, { attachments, settings, loader, log })),
     { dispose: () => DashboardPanel.disposeAll() },
     new StreamStatusBar(attachments, settings, log),
     new DebugSessionIntegration(attachments, settings, log),

@@ -18,10 +18,21 @@ export const CommandIds = {
   exportSnapshot: 'grpcStreams.exportSnapshot',
   showDashboard: 'grpcStreams.showDashboard',
   focusView: 'grpcStreams.focusView',
+  probeConnections: 'grpcStreams.probeConnections',
+  cancelDeadStreams: 'grpcStreams.cancelDeadStreams',
+  groupByConnection: 'grpcStreams.groupByConnection',
+  groupByMethod: 'grpcStreams.groupByMethod',
 } as const;
 
 export const ContextKeys = {
   attached: 'grpcStreams.attached',
+  /** 'method' or 'connection': how the Streams view lists a server's streams. */
+  groupBy: 'grpcStreams.groupBy',
+} as const;
+
+/** Keys of what the extension remembers (workspaceState). */
+export const StateKeys = {
+  grouping: 'grpcStreams.grouping',
 } as const;
 
 /** contextValue of tree items, used in `when` clauses of menus. */
@@ -31,6 +42,7 @@ export const ItemContext = {
   processAgentGone: 'grpcStreams.process.agentGone',
   server: 'grpcStreams.server',
   method: 'grpcStreams.method',
+  connection: 'grpcStreams.connection',
   stream: 'grpcStreams.stream',
   more: 'grpcStreams.more',
 } as const;
@@ -50,6 +62,9 @@ export const Settings = {
   fixIdleTimeoutMs: 'fix.idleTimeoutMs',
   fixKeepaliveTimeMs: 'fix.keepaliveTimeMs',
   fixKeepaliveTimeoutMs: 'fix.keepaliveTimeoutMs',
+  probeEnabled: 'probe.enabled',
+  probeTimeoutSeconds: 'probe.timeoutSeconds',
+  probeMinIntervalSeconds: 'probe.minIntervalSeconds',
 } as const;
 
 export const OUTPUT_CHANNEL_NAME = 'gRPC Streams';

@@ -16,6 +16,9 @@ export interface ExtensionConfig extends TreeSettings {
   fixIdleTimeoutMs: number;
   fixKeepaliveTimeMs: number;
   fixKeepaliveTimeoutMs: number;
+  probeEnabled: boolean;
+  probeTimeoutMs: number;
+  probeMinIntervalMs: number;
 }
 
 /** A rule turned off under an id it had before stays off under its new one. */
@@ -48,6 +51,10 @@ export function readConfig(): ExtensionConfig {
     fixIdleTimeoutMs: num(Settings.fixIdleTimeoutMs, 30000, 1),
     fixKeepaliveTimeMs: num(Settings.fixKeepaliveTimeMs, 30000, 1),
     fixKeepaliveTimeoutMs: num(Settings.fixKeepaliveTimeoutMs, 10000, 1),
+    probeEnabled: c.get<boolean>(Settings.probeEnabled, true) !== false,
+    // The agent's own floors: 100 ms for an answer, 1 s between probes of one connection.
+    probeTimeoutMs: Math.round(num(Settings.probeTimeoutSeconds, 5, 0.1) * 1000),
+    probeMinIntervalMs: Math.round(num(Settings.probeMinIntervalSeconds, 10, 1) * 1000),
   };
 }
 

@@ -1,9 +1,13 @@
-// The Streams tree: process → server → method → stream. Elements are cached by a stable id so
-// expansion and selection survive updates; changes fire per changed element, and the per-second
-// idle tick runs only while the view is visible.
+// The Streams tree: process → server → method → stream, or process → server → connection →
+// stream (the view's title bar toggles). Elements are cached by a stable id so expansion and
+// selection survive updates; changes fire per changed element, and the per-second idle tick runs
+// only while the view is visible.
 import * as vscode from 'vscode';
 import {
   changedRows,
+  connectionRow,
+  deadStreams,
+  groupByConnection,
   groupByMethod,
   healthDetail,
   methodLabel,
@@ -13,9 +17,13 @@ import {
   streamRow,
   streamTooltip,
   visibleStreams,
+  type ConnectionGroup,
+  type Grouping,
   type StreamRow,
 } from '../model/treeModel';
+import type { StreamRecord } from '../agent/protocol';
 import type { Attachment, AttachmentChange, AttachmentManager } from './attachments';
+import type { TreeGrouping } from './grouping';
 import { ItemContext } from './ids';
 import type { Log } from './log';
 import type { ExtensionConfig, SettingsWatcher } from './settings';
@@ -24,8 +32,13 @@ export type StreamTreeNode =
   | { type: 'process'; id: string; attachmentId: string }
   | { type: 'server'; id: string; attachmentId: string; serverId: string }
   | { type: 'method'; id: string; attachmentId: string; serverId: string; path: string }
+  /** key: the agent's connection id (or `peer:PEER` when not known). */
+  | { type: 'connection'; id: string; attachmentId: string; serverId: string; key: string }
   | { type: 'stream'; id: string; attachmentId: string; serverId: string; path: string; streamId: string }
   | { type: 'more'; id: string; attachmentId: string; hidden: number };
+
+/** Connection nodes' ids carry this before the key; method paths always start with '/'. */
+const CONNECTION_PREFIX = 'connection:';
 
 const PROCESS_ICON = {
   ok: new vscode.ThemeIcon('server-process'),
@@ -37,6 +50,13 @@ const STATUS_ICON = {
   active: new vscode.ThemeIcon('pulse', new vscode.ThemeColor('charts.green')),
   idle: new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.yellow')),
   suspect: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.errorForeground')),
+  dead: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.errorForeground')),
+};
+
+const CONNECTION_ICON = {
+  alive: new vscode.ThemeIcon('vm-connect', new vscode.ThemeColor('charts.green')),
+  unknown: new vscode.ThemeIcon('vm-connect'),
+  dead: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.errorForeground')),
 };
 
 export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNode>, vscode.Disposable {
@@ -47,17 +67,33 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   private readonly streamNodes = new Map<string, StreamTreeNode>();
   /** Stream rows as last handed to VS Code, by node id: what a tick compares against. */
   private readonly rendered = new Map<string, StreamRow>();
+  /**
+   * A server's connections by key, in their order, by `attachmentId/serverId`: made once per data
+   * change, not once per connection row (a server can have a thousand).
+   */
+  private readonly connectionGroups = new Map<string, Map<string, ConnectionGroup>>();
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private visible = false;
   private config: ExtensionConfig;
+  private grouping: Grouping;
 
   /** Durations of recent ticks (ms), reported at trace level. */
   private tickTimes: number[] = [];
 
-  constructor(private readonly attachments: AttachmentManager, settings: SettingsWatcher, private readonly log: Log) {
+  constructor(private readonly attachments: AttachmentManager, settings: SettingsWatcher, grouping: TreeGrouping, private readonly log: Log) {
     this.config = settings.config;
+    this.grouping = grouping.value;
     this.disposables.push(
+      grouping.onDidChange((g) => {
+        // Other nodes under each server: forget the old ones (ids of the rest stay, and so does expansion).
+        this.grouping = g;
+        this.connectionGroups.clear();
+        this.nodes.clear();
+        this.streamNodes.clear();
+        this.rendered.clear();
+        this.emitter.fire(undefined);
+      }),
       attachments.onDidChangeAttachments(() => this.refreshAll()),
       attachments.onDidChangeData((c) => this.onData(c)),
       attachments.onDidChangeHealth((a) => this.onHealth(a)),
@@ -101,7 +137,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         const server = store.servers.get(node.serverId);
         if (!server) break;
         const open = [...store.streams.values()].filter((s) => s.serverId === node.serverId).length;
-        const view = serverView(server, open, this.config);
+        const view = serverView(server, open, this.config, deadStreams(store.streams.values(), node.serverId).streams);
         item.label = serverLabel(server);
         item.description = view.description;
         item.iconPath = view.warning ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('server');
@@ -118,6 +154,22 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         item.collapsibleState = count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
         break;
       }
+      case 'connection': {
+        const g = this.connectionsOf(a, node.serverId).get(node.key);
+        if (!g) {
+          item.label = 'closed';
+          item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+          break;
+        }
+        const row = connectionRow(g, a.now());
+        item.label = row.label;
+        item.description = row.description;
+        item.tooltip = row.tooltip;
+        item.iconPath = CONNECTION_ICON[row.liveness];
+        item.contextValue = ItemContext.connection;
+        item.accessibilityInformation = { label: `connection from ${row.label}, ${row.description}` };
+        break;
+      }
       case 'stream': {
         const s = store.streams.get(node.streamId);
         if (!s) {
@@ -126,7 +178,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
           break;
         }
         const now = a.now();
-        const row = streamRow(s, store.servers.get(s.serverId), now, this.config);
+        const row = streamRow(s, store.servers.get(s.serverId), now, this.config, this.labelBy);
         this.rendered.set(node.id, row);
         item.label = row.label;
         item.description = row.description;
@@ -134,7 +186,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         item.tooltip = streamTooltip(s, row, now);
         item.contextValue = ItemContext.stream;
         item.collapsibleState = vscode.TreeItemCollapsibleState.None;
-        item.accessibilityInformation = { label: `${row.status} stream from ${row.label}, ${row.description}` };
+        item.accessibilityInformation = { label: `${row.status} stream from ${s.peer}, ${methodLabel(s.method)}, ${row.description}` };
         break;
       }
       case 'more': {
@@ -156,28 +208,54 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     if (node.type === 'process') {
       return [...a.store.servers.keys()].map((serverId) => this.node({ type: 'server', id: `${a.id}/${serverId}`, attachmentId: a.id, serverId }));
     }
+    if (node.type === 'server' && this.grouping === 'connection') {
+      return [...this.connectionsOf(a, node.serverId).values()].map((g) =>
+        this.node({ type: 'connection', id: `${node.id}/${CONNECTION_PREFIX}${g.key}`, attachmentId: a.id, serverId: node.serverId, key: g.key }),
+      );
+    }
     if (node.type === 'server') {
       return [...groupByMethod(a.store, node.serverId).keys()].map((path) =>
         this.node({ type: 'method', id: `${node.id}/${path}`, attachmentId: a.id, serverId: node.serverId, path }),
       );
     }
-    if (node.type === 'method') {
-      const streams = groupByMethod(a.store, node.serverId).get(node.path) ?? [];
-      const { shown, hidden } = visibleStreams(streams, a.now(), this.config.maxStreamsPerMethod);
-      const children: StreamTreeNode[] = shown.map((s) =>
-        this.node({ type: 'stream', id: `${node.id}/${s.id}`, attachmentId: a.id, serverId: node.serverId, path: node.path, streamId: s.id }),
-      );
-      if (hidden > 0) children.push({ type: 'more', id: `${node.id}/more`, attachmentId: a.id, hidden });
-      return children;
-    }
+    if (node.type === 'method') return this.streamChildren(a, node, groupByMethod(a.store, node.serverId).get(node.path) ?? []);
+    if (node.type === 'connection') return this.streamChildren(a, node, this.connectionsOf(a, node.serverId).get(node.key)?.streams ?? []);
     return [];
+  }
+
+  private connectionsOf(a: Attachment, serverId: string): Map<string, ConnectionGroup> {
+    const key = `${a.id}/${serverId}`;
+    let groups = this.connectionGroups.get(key);
+    if (!groups) this.connectionGroups.set(key, (groups = new Map(groupByConnection(a.store, serverId).map((g) => [g.key, g]))));
+    return groups;
+  }
+
+  /** The streams under a method or connection: most idle first, at most maxStreamsPerMethod. */
+  private streamChildren(a: Attachment, parent: StreamTreeNode & { serverId: string }, streams: StreamRecord[]): StreamTreeNode[] {
+    const { shown, hidden } = visibleStreams(streams, a.now(), this.config.maxStreamsPerMethod);
+    const children: StreamTreeNode[] = shown.map((s) =>
+      this.node({ type: 'stream', id: `${parent.id}/${s.id}`, attachmentId: a.id, serverId: parent.serverId, path: s.method, streamId: s.id }),
+    );
+    if (hidden > 0) children.push({ type: 'more', id: `${parent.id}/more`, attachmentId: a.id, hidden });
+    return children;
+  }
+
+  /** Under a connection the peer is the connection's: a stream row names its method instead. */
+  private get labelBy(): 'peer' | 'method' {
+    return this.grouping === 'connection' ? 'method' : 'peer';
+  }
+
+  /** The node a stream of this grouping sits under: its method's, or its connection's. */
+  private parentOf(attachmentId: string, s: Pick<StreamRecord, 'serverId' | 'method' | 'connectionId' | 'peer'>): StreamTreeNode | undefined {
+    const server = `${attachmentId}/${s.serverId}`;
+    return this.nodes.get(this.grouping === 'connection' ? `${server}/${CONNECTION_PREFIX}${s.connectionId || `peer:${s.peer}`}` : `${server}/${s.method}`);
   }
 
   getParent(node: StreamTreeNode): StreamTreeNode | undefined {
     const cut = node.id.lastIndexOf('/');
     if (node.type === 'process') return undefined;
     if (node.type === 'server') return this.nodes.get(node.attachmentId);
-    if (node.type === 'method') return this.nodes.get(`${node.attachmentId}/${node.serverId}`);
+    if (node.type === 'method' || node.type === 'connection') return this.nodes.get(`${node.attachmentId}/${node.serverId}`);
     return this.nodes.get(node.id.slice(0, cut));
   }
 
@@ -195,33 +273,29 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   }
 
   private onData({ attachment, change }: AttachmentChange): void {
+    for (const key of this.connectionGroups.keys()) if (key.startsWith(`${attachment.id}/`)) this.connectionGroups.delete(key);
     const fire = new Set<StreamTreeNode>();
     const store = attachment.store;
-    const methodNode = (serverId: string, path: string): StreamTreeNode | undefined => this.nodes.get(`${attachment.id}/${serverId}/${path}`);
+    const serverNode = (serverId: string): StreamTreeNode | undefined => this.nodes.get(`${attachment.id}/${serverId}`);
     for (const id of change.updated) {
       const s = store.streams.get(id);
       if (!s) continue;
       const streamNode = this.streamNodes.get(`${attachment.id}/${id}`);
-      if (streamNode) {
+      // A connection's row says its liveness and open count, which any of its streams can change.
+      const parent = this.parentOf(attachment.id, s);
+      if (streamNode && (this.grouping === 'method' || streamNode.id.startsWith(`${parent?.id}/`))) {
         fire.add(streamNode);
+        if (this.grouping === 'connection' && parent) fire.add(parent);
       } else {
-        // A new stream: its method's children and count change.
-        const m = methodNode(s.serverId, s.method);
-        if (m) fire.add(m);
-        else {
-          const srv = this.nodes.get(`${attachment.id}/${s.serverId}`);
-          if (srv) fire.add(srv);
-        }
+        // A new stream (or one whose connection became known): its parent's children and count change.
+        if (streamNode) this.forgetStream(attachment.id, streamNode, fire);
+        const target = parent ?? serverNode(s.serverId);
+        if (target) fire.add(target);
       }
     }
     for (const id of change.removed) {
       const n = this.streamNodes.get(`${attachment.id}/${id}`);
-      if (!n || n.type !== 'stream') continue;
-      this.streamNodes.delete(`${attachment.id}/${id}`);
-      this.nodes.delete(n.id);
-      this.rendered.delete(n.id);
-      const m = methodNode(n.serverId, n.path);
-      if (m) fire.add(m);
+      if (n) this.forgetStream(attachment.id, n, fire);
     }
     const processNode = this.nodes.get(attachment.id);
     if (change.serversChanged && processNode) {
@@ -229,14 +303,25 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
       return;
     }
     if ((change.removed.length > 0 || fire.size > 0) && processNode) {
-      // Counts in the process and server descriptions.
+      // Counts in the process and server descriptions; under connections, their order (dead first).
       fire.add(processNode);
-      for (const n of fire) if (n.type === 'method' || n.type === 'stream') {
-        const srv = this.nodes.get(`${attachment.id}/${n.serverId}`);
+      for (const n of fire) if (n.type === 'method' || n.type === 'connection' || n.type === 'stream') {
+        const srv = serverNode(n.serverId);
         if (srv) fire.add(srv);
       }
     }
     if (fire.size > 0) this.emitter.fire([...fire]);
+  }
+
+  /** A stream node that went (ended, or moved to another parent): its parent's children changed. */
+  private forgetStream(attachmentId: string, n: StreamTreeNode, fire: Set<StreamTreeNode>): void {
+    if (n.type !== 'stream') return;
+    this.streamNodes.delete(`${attachmentId}/${n.streamId}`);
+    this.nodes.delete(n.id);
+    this.rendered.delete(n.id);
+    fire.delete(n);
+    const parent = this.nodes.get(n.id.slice(0, n.id.lastIndexOf('/')));
+    if (parent) fire.add(parent);
   }
 
   /** The process row says whether its data is stale; stream rows follow its held (or released) clock. */
@@ -260,7 +345,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
           byStream.set(n.streamId, nodeId);
         }
       }
-      for (const row of changedRows(a.store, mine, a.now(), this.config)) {
+      for (const row of changedRows(a.store, mine, a.now(), this.config, this.labelBy)) {
         const n = this.nodes.get(byStream.get(row.id) as string);
         if (n) fire.push(n);
       }
@@ -276,6 +361,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   }
 
   private refreshAll(): void {
+    this.connectionGroups.clear();
     for (const [id, n] of this.nodes) if (!this.attachments.get(n.attachmentId)) this.nodes.delete(id);
     for (const [key, n] of this.streamNodes) if (!this.nodes.has(n.id)) this.streamNodes.delete(key);
     for (const id of this.rendered.keys()) if (!this.nodes.has(id)) this.rendered.delete(id);

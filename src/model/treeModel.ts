@@ -1,10 +1,20 @@
 // What the Streams tree shows, computed without VS Code: grouping, labels, descriptions, status,
 // and which rows a tick changes. The VS Code provider only turns these into TreeItems.
-import type { ServerRecord, StreamRecord } from '../agent/protocol';
+import type { Liveness, ProbeSettings, ServerRecord, StreamRecord } from '../agent/protocol';
 import type { StreamStore } from './streamStore';
-import { formatSeconds, idleMs, isSuspect, judgeStream, keepaliveVerdict } from './suspect';
+import { assessStream, formatBytes, formatSeconds, idleMs, isSuspect, keepaliveVerdict, suspectReasons } from './suspect';
 
-export type StreamStatus = 'active' | 'idle' | 'suspect';
+/** Dead: its connection did not answer a PING (it is suspect too, and more than suspect). */
+export type StreamStatus = 'active' | 'idle' | 'suspect' | 'dead';
+
+/** How the tree lists a server's streams: under their methods, or under their client connections. */
+export type Grouping = 'method' | 'connection';
+
+/**
+ * A queue this large is named in a row's description (the tooltip always gives the number). Below
+ * it, bytes that sit in a buffer for an instant after each write would make rows flicker.
+ */
+export const QUEUED_NOTE_BYTES = 64 * 1024;
 
 export interface TreeSettings {
   idleWarningMs: number;
@@ -27,23 +37,42 @@ export function formatIdleShort(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-export function streamRow(s: StreamRecord, server: ServerRecord | undefined, now: number, settings: TreeSettings): StreamRow {
+/** What a PING told of the client, in a few words: 'alive 0.3 ms', 'dead', or null when not asked yet. */
+export function livenessText(s: Pick<StreamRecord, 'liveness' | 'rttMs'>): string | null {
+  if (s.liveness === 'alive') return typeof s.rttMs === 'number' ? `alive ${s.rttMs.toFixed(1)} ms` : 'alive';
+  return s.liveness === 'dead' ? 'dead' : null;
+}
+
+/** The same in a sentence, with when it was asked (tooltips). */
+export function livenessSentence(s: Pick<StreamRecord, 'liveness' | 'rttMs' | 'livenessCheckedAt'>, now: number): string {
+  const when = typeof s.livenessCheckedAt === 'number' ? ` (${formatSeconds(Math.max(0, now - s.livenessCheckedAt))} ago)` : '';
+  if (s.liveness === 'alive') return `the client answered a PING${typeof s.rttMs === 'number' ? ` in ${s.rttMs.toFixed(1)} ms` : ''}${when}: it is there, even if it sends nothing`;
+  if (s.liveness === 'dead') return `the client did not answer a PING${when}: it is gone`;
+  return 'not probed yet (a PING is sent once a stream on the connection has been silent for the idle threshold, or on Probe Connections)';
+}
+
+/** A row's label is the peer under a method, and the method under a connection (whose peer is its label). */
+export function streamRow(s: StreamRecord, server: ServerRecord | undefined, now: number, settings: TreeSettings, labelBy: 'peer' | 'method' = 'peer'): StreamRow {
   const idle = idleMs(s, now);
-  const verdict = judgeStream(s, server, now, settings.suspectAfterMs);
-  const status: StreamStatus = verdict.suspect ? 'suspect' : idle > settings.idleWarningMs ? 'idle' : 'active';
+  const a = assessStream(s, server, now, settings.suspectAfterMs);
+  const status: StreamStatus = a.cause === 'dead' ? 'dead' : a.suspect ? 'suspect' : idle > settings.idleWarningMs ? 'idle' : 'active';
   const half = s.state === 'half_closed' && s.kind !== 'unary' && s.kind !== 'server_stream' ? ' · half-closed' : '';
+  const queued = (s.queuedBytes ?? 0) >= QUEUED_NOTE_BYTES ? ` · ${formatBytes(s.queuedBytes ?? 0)} queued` : '';
+  // Dead first, where a narrow view still shows it; a live client's round trip last.
+  const alive = s.liveness === 'alive' ? ` · ${livenessText(s)}` : '';
   return {
     id: s.id,
-    label: s.peer,
-    description: `idle ${formatIdleShort(idle)} · ↓${s.received} ↑${s.sent} · ${s.kind}${half}`,
+    label: labelBy === 'method' ? methodLabel(s.method) : s.peer,
+    description: `${status === 'dead' ? 'dead · ' : ''}idle ${formatIdleShort(idle)} · ↓${s.received} ↑${s.sent} · ${s.kind}${half}${queued}${alive}`,
     status,
-    reasons: verdict.reasons,
+    reasons: a.suspect ? suspectReasons(s.kind, a, server, settings.suspectAfterMs, s) : [],
   };
 }
 
 /** Tooltip text: every field of the agent's record, plus the verdict. */
 export function streamTooltip(s: StreamRecord, row: StreamRow, now: number): string {
   const t = (v: number | null): string => (v === null ? '—' : new Date(v).toISOString());
+  const queued = typeof s.queuedBytes === 'number' ? `${formatBytes(s.queuedBytes)} written by the handler and not yet taken by the client` : 'not known';
   const lines = [
     `${s.method} (${s.kind})`,
     `id: ${s.id} · server: ${s.serverId || '?'}`,
@@ -56,8 +85,11 @@ export function streamTooltip(s: StreamRecord, row: StreamRow, now: number): str
     `received: ${s.received} · sent: ${s.sent}`,
     `deadline: ${s.deadline === null ? 'none' : t(s.deadline)}`,
     `idle: ${formatSeconds(idleMs(s, now))}`,
+    `connection: ${s.connectionId || 'not known'} · client: ${livenessSentence(s, now)}`,
+    `queued: ${queued}`,
   ];
-  if (row.status === 'suspect') lines.push('', `Suspect: ${row.reasons.join('; ')}`);
+  if (row.status === 'dead') lines.push('', `Dead: ${row.reasons.join('; ')}`);
+  else if (row.status === 'suspect') lines.push('', `Suspect: ${row.reasons.join('; ')}`);
   return lines.join('\n');
 }
 
@@ -70,7 +102,8 @@ export interface ServerView {
   description: string;
 }
 
-export function serverView(s: ServerRecord, openStreams: number, settings: TreeSettings): ServerView {
+/** `dead` is how many of its open streams are on a connection that did not answer a PING. */
+export function serverView(s: ServerRecord, openStreams: number, settings: TreeSettings, dead = 0): ServerView {
   const verdict = keepaliveVerdict(s, settings.suspectAfterMs);
   const warning =
     verdict === 'none'
@@ -81,7 +114,7 @@ export function serverView(s: ServerRecord, openStreams: number, settings: TreeS
           ? `grpc-js ${s.grpcJsVersion} may leave a dead connection open after a keepalive timeout (grpc-node #2953); upgrade to 1.14.2 or newer.`
           : null;
   const ka = s.keepalive.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(s.keepalive.timeMs)}`;
-  return { warning, description: `${openStreams} open · ${ka} · grpc-js ${s.grpcJsVersion}` };
+  return { warning, description: `${openStreams} open${dead > 0 ? ` · ${dead} dead` : ''} · ${ka} · grpc-js ${s.grpcJsVersion}` };
 }
 
 export function methodLabel(path: string): string {
@@ -102,6 +135,62 @@ export function groupByMethod(store: StreamStore, serverId: string): Map<string,
   return groups;
 }
 
+/** The streams of one client connection (an HTTP/2 session) and what its last PING told. */
+export interface ConnectionGroup {
+  /** The agent's connection id, or `peer:PEER` for streams whose connection is not known. */
+  key: string;
+  connectionId: string;
+  peer: string;
+  liveness: Liveness;
+  rttMs: number | null;
+  livenessCheckedAt: number | null;
+  streams: StreamRecord[];
+}
+
+const LIVENESS_ORDER: Record<Liveness, number> = { dead: 0, unknown: 1, alive: 2 };
+
+/**
+ * Streams of a server grouped by connection: dead connections first (what to act on), then those
+ * not probed yet, then live ones; by peer within each, so rows keep their places between updates.
+ */
+export function groupByConnection(store: StreamStore, serverId: string): ConnectionGroup[] {
+  const groups = new Map<string, ConnectionGroup>();
+  for (const s of store.streams.values()) {
+    if (s.serverId !== serverId) continue;
+    const key = s.connectionId || `peer:${s.peer}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, connectionId: s.connectionId ?? '', peer: s.peer, liveness: 'unknown', rttMs: null, livenessCheckedAt: null, streams: [] }));
+    g.streams.push(s);
+    // Every stream of a connection shares its PING's answer; the latest word counts.
+    if ((s.livenessCheckedAt ?? -1) >= (g.livenessCheckedAt ?? -1) && s.liveness) {
+      g.liveness = s.liveness;
+      g.rttMs = s.rttMs ?? null;
+      g.livenessCheckedAt = s.livenessCheckedAt ?? null;
+    }
+  }
+  return [...groups.values()].sort((a, b) => LIVENESS_ORDER[a.liveness] - LIVENESS_ORDER[b.liveness] || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export interface ConnectionRow {
+  label: string;
+  description: string;
+  liveness: Liveness;
+  tooltip: string;
+}
+
+export function connectionRow(g: ConnectionGroup, now: number): ConnectionRow {
+  const open = `${g.streams.length} open`;
+  const queued = g.streams.reduce((n, s) => n + (s.queuedBytes ?? 0), 0);
+  const queuedNote = queued >= QUEUED_NOTE_BYTES ? ` · ${formatBytes(queued)} queued` : '';
+  const state = livenessText(g) ?? 'not probed yet';
+  const lines = [
+    `Connection ${g.connectionId || 'not known'} from ${g.peer}: ${g.streams.length} open stream${g.streams.length === 1 ? '' : 's'}`,
+    `Client: ${livenessSentence(g, now)}.`,
+  ];
+  if (g.liveness === 'dead') lines.push('', 'Cancel Dead Streams (on the server or process) ends its streams.');
+  return { label: g.peer, description: `${state} · ${open}${queuedNote}`, liveness: g.liveness, tooltip: lines.join('\n') };
+}
+
 /** Which streams to list under a method: most idle first, at most the configured number. */
 export function visibleStreams(streams: StreamRecord[], now: number, max: number): { shown: StreamRecord[]; hidden: number } {
   const sorted = [...streams].sort((a, b) => idleMs(b, now) - idleMs(a, now) || a.id.localeCompare(b.id));
@@ -114,15 +203,67 @@ export function changedRows(
   rendered: Map<string, StreamRow>,
   now: number,
   settings: TreeSettings,
+  labelBy: 'peer' | 'method' = 'peer',
 ): StreamRow[] {
   const changed: StreamRow[] = [];
   for (const [id, old] of rendered) {
     const s = store.streams.get(id);
     if (!s) continue;
-    const row = streamRow(s, store.servers.get(s.serverId), now, settings);
+    const row = streamRow(s, store.servers.get(s.serverId), now, settings, labelBy);
     if (row.description !== old.description || row.status !== old.status || row.label !== old.label) changed.push(row);
   }
   return changed;
+}
+
+/** Dead streams (their connection did not answer a PING) and the connections they are on. */
+export interface DeadCounts {
+  streams: number;
+  connections: number;
+  ids: string[];
+}
+
+export function deadStreams(streams: Iterable<StreamRecord>, serverId?: string): DeadCounts {
+  const ids: string[] = [];
+  const connections = new Set<string>();
+  for (const s of streams) {
+    if (s.liveness !== 'dead' || (serverId !== undefined && s.serverId !== serverId)) continue;
+    ids.push(s.id);
+    connections.add(s.connectionId || `peer:${s.peer}`);
+  }
+  return { streams: ids.length, connections: connections.size, ids };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The question Cancel Dead Streams asks first; `where` names the server when it is about one. */
+export function cancelDeadQuestion(c: Pick<DeadCounts, 'streams' | 'connections'>, where: string): string {
+  return `Cancel ${plural(c.streams, 'stream')} on ${plural(c.connections, 'connection')} of ${where} whose client does not answer a PING?`;
+}
+
+/** What Cancel Dead Streams did, in one sentence. `connections` counts those of the cancelled streams. */
+export function cancelDeadResult(r: { cancelled: string[]; failed: Array<{ id: string; error: string }> }, connections: number): string {
+  const total = r.cancelled.length + r.failed.length;
+  if (total === 0) return 'No dead stream was left to cancel: they had ended, or their clients answered again.';
+  const on = ` on ${plural(connections, 'connection')}`;
+  if (r.failed.length === 0) return `Cancelled ${plural(r.cancelled.length, 'dead stream')}${on}: ${r.cancelled.length === 1 ? 'its call has' : 'their calls have'} ended.`;
+  const why = r.failed[0].error.replace(/[.\s]+$/, '');
+  return `Cancelled ${r.cancelled.length} of ${plural(total, 'dead stream')}${on}; ${r.failed.length} did not end (${r.failed[0].id}: ${why}${r.failed.length > 1 ? `, and ${r.failed.length - 1} more` : ''}).`;
+}
+
+/** What Probe Connections found, in one sentence. */
+export function probeResult(probed: number, dead: Pick<DeadCounts, 'streams' | 'connections'>): string {
+  if (probed === 0) return 'No connection to probe: no stream is open.';
+  if (dead.connections === 0) return `Probed ${plural(probed, 'connection')}: every client answered its PING.`;
+  return `Probed ${plural(probed, 'connection')}: ${dead.connections} did not answer (${plural(dead.streams, 'stream')} dead), ${Math.max(0, probed - dead.connections)} answered.`;
+}
+
+/** The probe settings the extension gives the agent: the idle warning threshold decides when to PING. */
+export function probeSettingsFor(c: { idleWarningMs: number; probeEnabled: boolean; probeTimeoutMs: number; probeMinIntervalMs: number }): Pick<ProbeSettings, 'enabled' | 'timeoutMs' | 'minIntervalMs' | 'idleMs'> {
+  return { enabled: c.probeEnabled, timeoutMs: c.probeTimeoutMs, minIntervalMs: c.probeMinIntervalMs, idleMs: c.idleWarningMs };
+}
+
+export function sameProbeSettings(a: Partial<ProbeSettings> | undefined, b: Partial<ProbeSettings>): boolean {
+  return !!a && a.enabled === b.enabled && a.timeoutMs === b.timeoutMs && a.minIntervalMs === b.minIntervalMs && a.idleMs === b.idleMs && a.maxPerSecond === b.maxPerSecond;
 }
 
 export interface Counts {

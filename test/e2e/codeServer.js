@@ -150,11 +150,20 @@ class CodeServer {
 
   /**
    * Types into the quick input and presses Enter once the row to accept is the focused one
-   * (Enter accepts the focused row; the list filters after each change of the text).
+   * (Enter accepts the focused row; the list filters after each change of the text). Another
+   * row that matches the text too can sort first (the palette sorts "Cancel Dead Streams" before
+   * "Cancel Stream"): then the arrow keys move the focus down to the row wanted.
    */
   async acceptRow(input, text, rowText, { timeoutMs = 10000 } = {}) {
     await input.fill(text);
-    await this.page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: rowText }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+    const rows = this.page.locator('.quick-input-widget .monaco-list-row');
+    const focused = this.page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: rowText }).first();
+    await rows.filter({ hasText: rowText }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+    const settled = await focused.waitFor({ state: 'visible', timeout: 1000 }).then(() => true, () => false);
+    if (!settled) {
+      for (let i = 0; i < 10 && !(await focused.isVisible()); i++) await input.press('ArrowDown');
+      await focused.waitFor({ state: 'visible', timeout: 2000 });
+    }
     await input.press('Enter');
   }
 
@@ -225,6 +234,26 @@ class CodeServer {
         level: Number(r.getAttribute('aria-level') || 0),
       })),
     );
+  }
+
+  /** The extension's "gRPC Streams" output channel as written to the logs (for failures). */
+  extensionLog() {
+    const found = [];
+    const walk = (dir) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/gRPC Streams\.log$/.test(e.name)) found.push(p);
+      }
+    };
+    try { walk(path.join(this.userData, 'logs')); } catch {}
+    return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  }
+
+  /** After a failure: a screenshot and the extension's log, both named `name` in test-artifacts/. */
+  async failed(name) {
+    await this.screenshot(name).catch(() => undefined);
+    try { fs.writeFileSync(path.join(ARTIFACTS, `${name}.log`), this.extensionLog()); } catch {}
   }
 
   async stop() {

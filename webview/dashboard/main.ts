@@ -30,7 +30,7 @@ const app = document.getElementById('app') as HTMLElement;
 app.innerHTML = `
   <header>
     <h1 id="title">gRPC Streams</h1>
-    <div class="summary"><span id="open-count">0 open</span> · <span id="suspect-count" class="suspect-count">0 suspect</span></div>
+    <div class="summary"><span id="open-count">0 open</span> · <span id="suspect-count" class="suspect-count">0 suspect</span> · <span id="dead-count" class="dead-count">0 dead</span></div>
     <div id="message" role="status" hidden></div>
   </header>
   <div id="stale" role="alert" hidden></div>
@@ -58,12 +58,25 @@ for (const [k, c] of Object.entries(SERIES_COLOURS)) {
   $('#legend').append(key);
 }
 
+function toolbarButton(id: string, label: string, title: string, message: FromWebview): HTMLElement {
+  const b = document.createElement('vscode-button');
+  b.id = id;
+  b.setAttribute('secondary', '');
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener('click', () => vscode.postMessage(message));
+  return b;
+}
+
 const saved = vscode.getState()?.table;
-const table = new StreamTable($('#table'), saved ?? { sort: 'idle', descending: true, filter: '', state: 'all' }, {
+const table = new StreamTable($('#table'), saved ?? { sort: 'idle', descending: true, filter: '', state: 'all', liveness: 'all' }, {
   cancel: (id) => vscode.postMessage({ type: 'cancelStream', streamId: id }),
   handler: (id) => vscode.postMessage({ type: 'goToHandler', streamId: id }),
   stateChanged: (s) => vscode.setState({ table: s }),
-});
+}, [
+  toolbarButton('probe', 'Probe Connections', 'Send an HTTP/2 PING to every client with an open stream and show which answer', { type: 'probeConnections' }),
+  toolbarButton('cancel-dead', 'Cancel Dead Streams', 'End every stream whose client does not answer a PING (asks first)', { type: 'cancelDeadStreams' }),
+]);
 
 function showMessage(text: string, kind: 'error' | 'info'): void {
   const m = $<HTMLElement>('#message');
@@ -119,6 +132,10 @@ function render(dataChanged: boolean): void {
   $('#open-count').textContent = `${streams.size} open`;
   $('#suspect-count').textContent = `${suspects} suspect`;
   $('#suspect-count').classList.toggle('has-suspects', suspects > 0);
+  let dead = 0;
+  for (const s of streams.values()) if (s.liveness === 'dead') dead++;
+  $('#dead-count').textContent = `${dead} dead`;
+  $('#dead-count').classList.toggle('has-dead', dead > 0);
   drawLineChart($('#line-chart'), series, SERIES_SECONDS * 1000);
   drawHistogram($('#histogram'), idleHistogram(streams.values(), now), settings.idleWarningMs);
   table.setData(streams, servers, now, settings.suspectAfterMs);

@@ -1,20 +1,26 @@
 // The stream table: sortable, filterable, and virtual: only the rows in view exist in the DOM,
 // so 10,000 streams scroll as smoothly as 10.
 import type { ServerRecord, StreamRecord } from '../../src/agent/protocol';
-import { filterRows, formatDuration, sortRows, toRow, visibleRange, type SortKey, type StateFilter, type TableRow } from '../../src/dashboard/table';
+import { clientCell, filterRows, formatDuration, queuedCell, sortRows, toRow, visibleRange, type LivenessFilter, type SortKey, type StateFilter, type TableRow } from '../../src/dashboard/table';
 import { judgeStream } from '../../src/model/suspect';
 
 export const ROW_HEIGHT = 26;
 
+/**
+ * What a decision to cancel needs comes first: on a narrow panel the pinned Actions column covers
+ * the last columns until the table is scrolled sideways.
+ */
 const COLUMNS: Array<{ key: SortKey; label: string; numeric?: boolean }> = [
   { key: 'method', label: 'Method' },
-  { key: 'kind', label: 'Kind' },
   { key: 'peer', label: 'Peer' },
-  { key: 'age', label: 'Age', numeric: true },
+  { key: 'client', label: 'Client' },
   { key: 'idle', label: 'Idle', numeric: true },
+  { key: 'queued', label: 'Queued', numeric: true },
+  { key: 'state', label: 'State' },
+  { key: 'kind', label: 'Kind' },
+  { key: 'age', label: 'Age', numeric: true },
   { key: 'received', label: '↓', numeric: true },
   { key: 'sent', label: '↑', numeric: true },
-  { key: 'state', label: 'State' },
 ];
 
 export interface TableState {
@@ -22,6 +28,23 @@ export interface TableState {
   descending: boolean;
   filter: string;
   state: StateFilter;
+  /** Absent in the state saved by versions before the liveness probe. */
+  liveness?: LivenessFilter;
+}
+
+function select<T extends string>(id: string, label: string, options: Array<[T, string]>, value: T, changed: (v: T) => void): HTMLElement {
+  const el = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+  el.id = id;
+  el.setAttribute('aria-label', label);
+  for (const [v, text] of options) {
+    const o = document.createElement('vscode-option');
+    o.setAttribute('value', v);
+    o.textContent = text;
+    if (v === value) o.setAttribute('selected', '');
+    el.append(o);
+  }
+  el.addEventListener('change', () => changed(el.value as T));
+  return el;
 }
 
 export class StreamTable {
@@ -29,6 +52,7 @@ export class StreamTable {
   private shown: TableRow[] = [];
   private readonly header: HTMLElement;
   private readonly viewport: HTMLElement;
+  private actionsWidth = 0;
   private readonly spacer: HTMLElement;
   private readonly body: HTMLElement;
   private readonly countLabel: HTMLElement;
@@ -37,7 +61,10 @@ export class StreamTable {
     root: HTMLElement,
     public state: TableState,
     private readonly actions: { cancel(id: string): void; handler(id: string): void; stateChanged(s: TableState): void },
+    /** Buttons for the whole table (Probe Connections, Cancel Dead Streams), at the toolbar's end. */
+    toolbarButtons: HTMLElement[] = [],
   ) {
+    this.root = root;
     root.classList.add('stream-table');
     const toolbar = document.createElement('div');
     toolbar.className = 'toolbar';
@@ -47,20 +74,14 @@ export class StreamTable {
     filter.id = 'filter';
     filter.value = state.filter;
     filter.addEventListener('input', () => this.update({ filter: filter.value }));
-    const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
-    select.id = 'state-filter';
-    select.setAttribute('aria-label', 'Filter by state');
-    for (const [value, label] of [['all', 'All states'], ['active', 'Active'], ['half_closed', 'Half-closed'], ['suspect', 'Suspect']]) {
-      const o = document.createElement('vscode-option');
-      o.setAttribute('value', value);
-      o.textContent = label;
-      if (value === state.state) o.setAttribute('selected', '');
-      select.append(o);
-    }
-    select.addEventListener('change', () => this.update({ state: select.value as StateFilter }));
+    const states = select<StateFilter>('state-filter', 'Filter by state', [['all', 'All states'], ['active', 'Active'], ['half_closed', 'Half-closed'], ['suspect', 'Suspect']], state.state, (v) => this.update({ state: v }));
+    const liveness = select<LivenessFilter>('liveness-filter', 'Filter by what the client answered a PING', [['all', 'All clients'], ['dead', 'Dead'], ['alive', 'Alive'], ['unknown', 'Not probed']], state.liveness ?? 'all', (v) => this.update({ liveness: v }));
     this.countLabel = document.createElement('span');
     this.countLabel.className = 'count';
-    toolbar.append(filter, select, this.countLabel);
+    const end = document.createElement('span');
+    end.className = 'toolbar-actions';
+    end.append(...toolbarButtons);
+    toolbar.append(filter, states, liveness, this.countLabel, end);
 
     const table = document.createElement('div');
     table.setAttribute('role', 'table');
@@ -82,6 +103,8 @@ export class StreamTable {
     act.setAttribute('role', 'columnheader');
     act.textContent = 'Actions';
     this.header.append(act);
+    // One scroll container for the header and the rows: the header stays on top, the Actions
+    // column at the right edge, and both line up at any width.
     this.viewport = document.createElement('div');
     this.viewport.className = 'viewport';
     this.viewport.setAttribute('role', 'rowgroup');
@@ -90,9 +113,9 @@ export class StreamTable {
     this.body = document.createElement('div');
     this.body.className = 'rows';
     this.spacer.append(this.body);
-    this.viewport.append(this.spacer);
+    this.viewport.append(this.header, this.spacer);
     this.viewport.addEventListener('scroll', () => this.paint());
-    table.append(this.header, this.viewport);
+    table.append(this.viewport);
     root.append(toolbar, table);
     this.body.addEventListener('click', (e) => {
       const b = (e.target as HTMLElement).closest('[data-action]') as HTMLElement | null;
@@ -102,6 +125,8 @@ export class StreamTable {
       else this.actions.handler(id);
     });
   }
+
+  private readonly root: HTMLElement;
 
   /** Recomputes rows from the records (time moved, or data changed) and repaints what is in view. */
   private records = new Map<string, StreamRecord>();
@@ -127,7 +152,7 @@ export class StreamTable {
   }
 
   private refilter(): void {
-    this.shown = sortRows(filterRows(this.rows, this.state.filter, this.state.state), this.state.sort, this.state.descending);
+    this.shown = sortRows(filterRows(this.rows, this.state.filter, this.state.state, this.state.liveness ?? 'all'), this.state.sort, this.state.descending);
     this.countLabel.textContent = `${this.shown.length} of ${this.rows.length} streams`;
     for (const h of this.header.querySelectorAll<HTMLElement>('[data-key]')) {
       const sorted = h.dataset.key === this.state.sort;
@@ -139,37 +164,60 @@ export class StreamTable {
   }
 
   paint(): void {
-    const { start, end } = visibleRange(this.viewport.scrollTop, this.viewport.clientHeight || 400, ROW_HEIGHT, this.shown.length);
+    const head = this.header.offsetHeight;
+    const { start, end } = visibleRange(Math.max(0, this.viewport.scrollTop - head), Math.max(0, (this.viewport.clientHeight || 400) - head), ROW_HEIGHT, this.shown.length);
     const frag = document.createDocumentFragment();
     for (let i = start; i < end; i++) frag.append(this.rowElement(this.shown[i], i));
     this.body.style.transform = `translateY(${start * ROW_HEIGHT}px)`;
     this.body.replaceChildren(frag);
+    if (!this.actionsWidth && end > start) requestAnimationFrame(() => this.fitActions());
+  }
+
+  /**
+   * The Actions column as wide as its buttons (their width depends on the theme's font): every
+   * row's grid gets the same width, so the buttons are never cut off.
+   */
+  private fitActions(): void {
+    const cell = this.body.querySelector<HTMLElement>('.col-actions');
+    if (!cell || this.actionsWidth) return;
+    const buttons = [...cell.children] as HTMLElement[];
+    const widths = buttons.map((b) => b.getBoundingClientRect().width);
+    if (widths.some((w) => w === 0)) return; // not rendered yet: the next paint measures
+    const style = getComputedStyle(cell);
+    const gap = parseFloat(style.columnGap) || 0;
+    const pad = (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0);
+    this.actionsWidth = Math.ceil(widths.reduce((n, w) => n + w, 0) + gap * (widths.length - 1) + pad) + 1;
+    this.root.style.setProperty('--actions-width', `${this.actionsWidth}px`);
   }
 
   private rowElement(r: TableRow, index: number): HTMLElement {
     const row = document.createElement('div');
-    row.className = `row${r.suspect ? ' suspect' : ''}`;
+    row.className = `row${r.suspect ? ' suspect' : ''}${r.liveness === 'dead' ? ' dead' : ''}`;
     row.setAttribute('role', 'row');
     row.setAttribute('aria-rowindex', String(index + 1));
     row.dataset.id = r.id;
     const record = this.records.get(r.id);
     // Reasons only for the rows in view: wording them for 10,000 rows a second would cost.
-    if (r.suspect && record) row.title = `Suspect: ${judgeStream(record, this.servers.get(record.serverId), this.now, this.suspectAfterMs).reasons.join('; ')}`;
-    const cells: Array<[string, string, boolean]> = [
-      ['method', r.method, false],
-      ['kind', r.kind, false],
-      ['peer', r.peer, false],
-      ['age', formatDuration(r.ageMs), true],
-      ['idle', formatDuration(r.idleMs), true],
-      ['received', String(r.received), true],
-      ['sent', String(r.sent), true],
-      ['state', r.suspect ? 'suspect' : r.state.replace('_', '-'), false],
-    ];
-    for (const [key, text, num] of cells) {
+    if (r.suspect && record) row.title = `${r.liveness === 'dead' ? 'Dead' : 'Suspect'}: ${judgeStream(record, this.servers.get(record.serverId), this.now, this.suspectAfterMs).reasons.join('; ')}`;
+    const text: Record<SortKey, string> = {
+      method: r.method,
+      peer: r.peer,
+      client: clientCell(r),
+      idle: formatDuration(r.idleMs),
+      queued: queuedCell(r),
+      state: r.suspect ? 'suspect' : r.state.replace('_', '-'),
+      kind: r.kind,
+      age: formatDuration(r.ageMs),
+      received: String(r.received),
+      sent: String(r.sent),
+    };
+    for (const { key, numeric } of COLUMNS) {
       const c = document.createElement('span');
-      c.className = `cell col-${key}${num ? ' num' : ''}`;
+      c.className = `cell col-${key}${numeric ? ' num' : ''}`;
       c.setAttribute('role', 'cell');
-      c.textContent = text;
+      c.textContent = text[key];
+      if (key === 'client' && r.liveness === 'unknown') c.title = 'Not probed yet';
+      else if (key === 'queued' && r.queuedBytes === null) c.title = 'Not known';
       row.append(c);
     }
     const actions = document.createElement('span');
