@@ -1,13 +1,22 @@
 // Drives the echo server: S bidi streams, each sending its next message when the previous echo
-// arrives, until N messages in all were echoed. Prints {"messages", "ms"}.
-//   node echoClient.js PORT N [STREAMS]
+// arrives, until N messages in all were echoed. Prints {"messages", "ms"}. With IDLE, that many
+// more streams on the same channel (so the same HTTP/2 connection) send one message and then stay
+// open and silent (their echoes are not counted): streams a liveness probe looks at.
+//   node echoClient.js PORT N [STREAMS] [IDLE]
 'use strict';
 const { grpc, demo } = require('./demoService');
-const [port, totalText, streamsText = '8'] = process.argv.slice(2);
+const [port, totalText, streamsText = '8', idleText = '0'] = process.argv.slice(2);
 const total = Number(totalText);
 const client = new demo.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 client.waitForReady(Date.now() + 20000, (err) => {
   if (err) throw err;
+  const idle = [];
+  for (let s = 0; s < Number(idleText); s++) {
+    const call = client.Chat();
+    call.on('error', () => undefined);
+    call.write({ data: 'idle' });
+    idle.push(call);
+  }
   let sent = 0;
   let echoed = 0;
   const started = process.hrtime.bigint();

@@ -1,6 +1,6 @@
 // npm run bench: every performance target of the issues, measured once and printed as ratios and
 // times. Machines here are shared and noisy: these are records for the README, not assertions.
-//   node bench/run.mjs [agent|streams|memory|attach|lint|dashboard|extension|diagnostics ...] [--quick] [--json]
+//   node bench/run.mjs [agent|streams|memory|attach|probe|lint|dashboard|extension|diagnostics ...] [--quick] [--json]
 import { agentOverhead, printAgentOverhead } from './agentOverhead.mjs';
 import { attachBench, printAttach } from './attach.mjs';
 import { dashboardBench, printDashboard } from './dashboard.mjs';
@@ -8,6 +8,7 @@ import { diagnosticsBench, extensionBench, printDiagnostics, printExtension } fr
 import { killAll } from './lib.mjs';
 import { lintBench, printLint } from './lint.mjs';
 import { manyStreams, memoryFlat, printManyStreams, printMemoryFlat } from './manyStreams.mjs';
+import { printProbe, probeBench } from './probe.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -19,6 +20,7 @@ try {
   if (all || wanted.includes('streams')) printManyStreams((results.streams = await manyStreams()));
   if (all || wanted.includes('memory')) printMemoryFlat((results.memory = await memoryFlat()));
   if (all || wanted.includes('attach')) printAttach((results.attach = await attachBench()));
+  if (all || wanted.includes('probe')) printProbe((results.probe = await probeBench()));
   if (all || wanted.includes('lint')) printLint((results.lint = await lintBench()));
   if (all || wanted.includes('dashboard')) printDashboard((results.dashboard = await dashboardBench()));
   if (all || wanted.includes('extension')) printExtension((results.extension = await extensionBench()));

@@ -70,25 +70,23 @@ function baseOf(call: Loose): Loose {
   return null;
 }
 
+/** Set on a handler's writable stream once its call knows it: later writes pay one property load. */
+const LINKED = Symbol.for('grpc-stream-debugger.writable');
+
 /**
  * The handler's writable stream buffers the messages HTTP/2 has not taken yet: its first write
- * tells the call which stream that is, and each serialized message its size.
+ * tells the call which stream that is.
  */
-export function hookWriteQueues(baseProto: object, writableProtos: object[], patches: PatchSet, isDetached: () => boolean): void {
-  patches.wrap(baseProto, 'serializeMessage', (orig) => function (this: Loose, ...args: unknown[]) {
-    const out = orig.apply(this, args) as Loose;
-    const t: TrackedCall | undefined = this[TRACK];
-    if (t !== undefined) {
-      try { t.lastMessageBytes = out?.byteLength ?? t.lastMessageBytes; } catch { /* ignore */ }
-    }
-    return out;
-  });
+export function hookWriteQueues(writableProtos: object[], patches: PatchSet, isDetached: () => boolean): void {
   for (const proto of writableProtos) {
     patches.wrap(proto, '_write', (orig) => function (this: Loose, ...args: unknown[]) {
-      if (!isDetached()) {
+      if (this[LINKED] === undefined && !isDetached()) {
         try {
           const t: TrackedCall | undefined = baseOf(this.call)?.[TRACK];
-          if (t && t.userStream === null) t.userStream = this;
+          if (t) {
+            if (t.userStream === null) t.userStream = this;
+            this[LINKED] = true;
+          }
         } catch { /* never throw into grpc-js */ }
       }
       return orig.apply(this, args);

@@ -413,7 +413,7 @@ export class StreamAgent implements AgentApi, CallObserver {
   private hookServerClass(copy: LoadedCopy): void {
     const self = this;
     hookCallPrototype(copy.BaseCall.prototype, this.patches, () => this.detached, (base) => this.trackNewCall(base));
-    hookWriteQueues(copy.BaseCall.prototype, copy.WritableStreams.map((c) => c.prototype), this.patches, () => this.detached);
+    hookWriteQueues(copy.WritableStreams.map((c) => c.prototype), this.patches, () => this.detached);
     for (const method of ['register', 'bindAsync', 'start']) {
       this.patches.wrap(copy.Server.prototype, method, (orig) => function (this: unknown, ...args: unknown[]) {
         if (!self.detached) {

@@ -32,9 +32,8 @@ export class TrackedCall {
   dirty = false;
   ended = false;
   sentStatus: number | null = null;
-  /** The handler's writable stream (its first write tells which), and the size of the last message sent. */
+  /** The handler's writable stream (its first write tells which). */
   userStream: Loose = null;
-  lastMessageBytes = 0;
   /** Set once cancel() had to reset the HTTP/2 stream. */
   resetSent = false;
   /** grpc-js's BaseServerInterceptingCall; null once the call ended. */
@@ -85,14 +84,16 @@ export class TrackedCall {
 
   /**
    * What the handler wrote that the client has not taken: the bytes HTTP/2 holds beyond the
-   * client's window, plus the messages still in the handler's stream (counted at the size of the
-   * last one sent; known for calls whose first write the agent saw).
+   * client's window, plus the messages still in the handler's stream, each counted at the size of
+   * what HTTP/2 holds (the handler's stream hands down one message at a time, so that is the
+   * message in flight). Known for calls whose first write the agent saw; an estimate when message
+   * sizes vary.
    */
   get queuedBytes(): number | null {
     const n = this.base?.stream?.writableLength;
     if (typeof n !== 'number') return null;
     const pending = this.userStream?.writableLength;
-    return n + (typeof pending === 'number' ? pending * this.lastMessageBytes : 0);
+    return n + (typeof pending === 'number' && n > 0 ? pending * n : 0);
   }
 
   /** Its connection's liveness changed: the record changed too. */
