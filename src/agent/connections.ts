@@ -33,7 +33,7 @@ export class ConnectionRegistry {
   private secondStart = 0;
   private sentThisSecond = 0;
   /** Probes waiting for the per-second cap. */
-  private readonly queue: Array<{ c: Connection; done: () => void }> = [];
+  private readonly queue: Array<{ c: Connection; done: () => void; timeoutMs: number }> = [];
   private queueTimer: ReturnType<typeof setTimeout> | null = null;
   /** PINGs sent since the agent started (tests and the benchmark count them). */
   pingsSent = 0;
@@ -66,13 +66,13 @@ export class ConnectionRegistry {
    * Sends one PING unless one is in flight, the connection is closing, or (unless forced) it was
    * probed less than minIntervalMs ago. `done` runs once the answer or the timeout is in.
    */
-  probe(c: Connection, force: boolean, done: () => void = () => undefined): boolean {
+  probe(c: Connection, force: boolean, done: () => void = () => undefined, timeoutMs = this.settings.timeoutMs): boolean {
     const session = c.session.deref();
     if (!session || session.closed || session.destroyed || c.inFlight) return false;
     if (!force && Date.now() - c.lastProbeAt < this.settings.minIntervalMs) return false;
     c.inFlight = true;
     c.lastProbeAt = Date.now();
-    this.queue.push({ c, done });
+    this.queue.push({ c, done, timeoutMs });
     this.drain();
     return true;
   }
@@ -85,9 +85,9 @@ export class ConnectionRegistry {
       this.sentThisSecond = 0;
     }
     while (this.queue.length > 0 && this.sentThisSecond < this.settings.maxPerSecond) {
-      const { c, done } = this.queue.shift() as { c: Connection; done: () => void };
+      const { c, done, timeoutMs } = this.queue.shift() as { c: Connection; done: () => void; timeoutMs: number };
       this.sentThisSecond++;
-      this.ping(c, done);
+      this.ping(c, done, timeoutMs);
     }
     if (this.queue.length > 0 && !this.queueTimer) {
       this.queueTimer = setTimeout(() => {
@@ -98,7 +98,7 @@ export class ConnectionRegistry {
     }
   }
 
-  private ping(c: Connection, done: () => void): void {
+  private ping(c: Connection, done: () => void, timeoutMs: number): void {
     const session = c.session.deref();
     let settled = false;
     const finish = (liveness: Liveness, rttMs: number | null): void => {
@@ -117,7 +117,7 @@ export class ConnectionRegistry {
       done();
       return;
     }
-    const timer = setTimeout(() => finish('dead', null), this.settings.timeoutMs);
+    const timer = setTimeout(() => finish('dead', null), timeoutMs);
     timer.unref?.();
     try {
       this.pingsSent++;

@@ -168,7 +168,7 @@ export interface AgentApi {
   /** PINGs every connection with an open stream (caps kept); resolves once all answered or timed out. */
   probeAll(timeoutMs?: number): Promise<number>;
   /** Cancels every stream whose connection did not answer its PING; the ids it ended. */
-  cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }>;
+  cancelDead(filter?: { serverId?: string }): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }>;
   /** The 'stream' listeners of the process's listening HTTP/2 servers: grpc-js binds them to its Server. */
   serverListeners(): unknown[];
   adoptServers(servers: unknown[]): number;

@@ -264,21 +264,24 @@ export class StreamAgent implements AgentApi, CallObserver {
     } catch { /* never into the application */ }
   }
 
+  /** The timeout applies to this request only: other clients' probe settings stay as they set them. */
   async probeAll(timeoutMs?: number): Promise<number> {
     if (this.detached) return 0;
-    if (typeof timeoutMs === 'number' && timeoutMs >= 100) this.connections.settings = { ...this.connections.settings, timeoutMs };
+    const timeout = typeof timeoutMs === 'number' && timeoutMs >= 100 ? timeoutMs : this.connections.settings.timeoutMs;
     const waits: Promise<void>[] = [];
     for (const c of this.connections.open) {
       waits.push(new Promise<void>((resolve) => {
-        if (!this.connections.probe(c, true, resolve)) resolve();
+        if (!this.connections.probe(c, true, resolve, timeout)) resolve();
       }));
     }
     await Promise.all(waits);
     return waits.length;
   }
 
-  async cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
-    const dead = [...this.live.values()].filter((c) => c.liveness === 'dead').map((c) => c.id);
+  /** Streams dead at this moment (of one server when serverId is given): a client that answered again is spared. */
+  async cancelDead(filter: { serverId?: string } = {}): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
+    const serverId = typeof filter?.serverId === 'string' ? filter.serverId : null;
+    const dead = [...this.live.values()].filter((c) => c.liveness === 'dead' && (serverId === null || c.serverId === serverId)).map((c) => c.id);
     const results = await Promise.all(dead.map(async (id) => ({ id, r: await this.cancel(id) })));
     return {
       cancelled: results.filter((x) => x.r.ok).map((x) => x.id),

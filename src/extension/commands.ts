@@ -22,7 +22,6 @@ export interface StreamRef {
 /** A tree node, or what a notification's button or the dashboard passes: the attachment it is about. */
 type AttachmentRef = Pick<StreamTreeNode, 'attachmentId'>;
 
-type CancelDeadOutcome = { cancelled: string[]; failed: Array<{ id: string; error: string }> };
 
 /** Requests that need the agent fail with this sentence, instead of the agent's missing global. */
 function requireAgent(a: Attachment): void {
@@ -203,22 +202,12 @@ export class StreamCommands implements vscode.Disposable {
     // Their connections, read before the ended calls leave the store.
     const connectionOf = new Map<string, string>();
     for (const s of a.store.streams.values()) connectionOf.set(s.id, s.connectionId || `peer:${s.peer}`);
-    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () =>
-      // The agent ends every dead stream of the process; for one server, each of its own.
-      server ? this.cancelEach(a, dead.ids) : a.session.cancelDead(),
-    );
+    // The agent ends what is dead at that moment: a client that answered again meanwhile is spared.
+    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () => a.session.cancelDead(server ? { serverId: server.id } : {}));
     const text = cancelDeadResult(r, new Set(r.cancelled.map((id) => connectionOf.get(id) ?? id)).size);
     this.log.info(`${where}${server ? ` (process ${a.store.pid})` : ''}: ${text} Cancelled: ${r.cancelled.join(', ') || 'none'}.${r.failed.map((f) => ` ${f.id}: ${f.error}`).join('')}`);
     if (r.failed.length > 0 || r.cancelled.length === 0) void vscode.window.showWarningMessage(`gRPC Streams: ${text}`);
     else void vscode.window.showInformationMessage(`gRPC Streams: ${text}`);
-  }
-
-  private async cancelEach(a: Attachment, ids: string[]): Promise<CancelDeadOutcome> {
-    const results = await Promise.all(ids.map(async (id) => ({ id, r: await a.session.cancel(id).catch((e: unknown) => ({ ok: false, error: errorMessage(e) })) })));
-    return {
-      cancelled: results.filter((x) => x.r.ok).map((x) => x.id),
-      failed: results.filter((x) => !x.r.ok).map((x) => ({ id: x.id, error: x.r.error ?? 'the call did not end' })),
-    };
   }
 
   private async goToHandler(node?: StreamTreeNode | StreamRef): Promise<void> {

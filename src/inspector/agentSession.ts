@@ -420,8 +420,8 @@ export class AgentSession {
   }
 
   /** Cancels every stream whose connection did not answer its PING. */
-  async cancelDead(): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
-    const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancelDead() : { cancelled: [], failed: [] }`, 30_000, true)) as { cancelled: string[]; failed: Array<{ id: string; error: string }> };
+  async cancelDead(filter: { serverId?: string } = {}): Promise<{ cancelled: string[]; failed: Array<{ id: string; error: string }> }> {
+    const r = (await this.evaluate(`${AGENT} ? ${AGENT}.cancelDead(${JSON.stringify(filter)}) : { cancelled: [], failed: [] }`, 30_000, true)) as { cancelled: string[]; failed: Array<{ id: string; error: string }> };
     return { cancelled: Array.isArray(r?.cancelled) ? r.cancelled : [], failed: Array.isArray(r?.failed) ? r.failed : [] };
   }
 
