@@ -16,12 +16,13 @@ export function hookCallPrototype(proto: object, patches: PatchSet, isDetached: 
     }
     return orig.apply(this, args);
   });
-  patches.wrap(proto, 'sendMessage', (orig) => function (this: Loose, ...args: unknown[]) {
+  // The per-message hooks take grpc-js's own arity: no rest array and apply per message.
+  patches.wrap(proto, 'sendMessage', (orig) => function (this: Loose, message: unknown, callback: unknown) {
     const t: TrackedCall | undefined = this[TRACK];
     if (t !== undefined && !isDetached()) {
       try { t.onSent(); } catch { /* never throw into grpc-js */ }
     }
-    return orig.apply(this, args);
+    return orig.call(this, message, callback);
   });
   patches.wrap(proto, 'sendStatus', (orig) => function (this: Loose, ...args: unknown[]) {
     const t: TrackedCall | undefined = this[TRACK];
@@ -31,12 +32,12 @@ export function hookCallPrototype(proto: object, patches: PatchSet, isDetached: 
     return orig.apply(this, args);
   });
   // A message reaches the handler when grpc-js shifts a READABLE entry off its read queue.
-  patches.wrap(proto, 'maybePushNextMessage', (orig) => function (this: Loose, ...args: unknown[]) {
+  patches.wrap(proto, 'maybePushNextMessage', (orig) => function (this: Loose) {
     const t: TrackedCall | undefined = this[TRACK];
-    if (t === undefined) return orig.apply(this, args);
+    if (t === undefined) return orig.call(this);
     const q = this.readQueue;
     const head = Array.isArray(q) && q.length > 0 ? q[0] : undefined;
-    const result = orig.apply(this, args);
+    const result = orig.call(this);
     try {
       if (head !== undefined && head.type === 'READABLE' && q[0] !== head && !isDetached()) t.onReceived();
     } catch { /* ignore */ }
@@ -79,7 +80,7 @@ const LINKED = Symbol.for('grpc-stream-debugger.writable');
  */
 export function hookWriteQueues(writableProtos: object[], patches: PatchSet, isDetached: () => boolean): void {
   for (const proto of writableProtos) {
-    patches.wrap(proto, '_write', (orig) => function (this: Loose, ...args: unknown[]) {
+    patches.wrap(proto, '_write', (orig) => function (this: Loose, chunk: unknown, encoding: unknown, callback: unknown) {
       if (this[LINKED] === undefined && !isDetached()) {
         try {
           const t: TrackedCall | undefined = baseOf(this.call)?.[TRACK];
@@ -89,7 +90,7 @@ export function hookWriteQueues(writableProtos: object[], patches: PatchSet, isD
           }
         } catch { /* never throw into grpc-js */ }
       }
-      return orig.apply(this, args);
+      return orig.call(this, chunk, encoding, callback);
     });
   }
 }
