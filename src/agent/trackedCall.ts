@@ -163,7 +163,7 @@ export class TrackedCall {
     if (this.ended) return;
     this.ended = true;
     this.base = null;
-    this.userStream = null;
+    this.forgetUserStream();
     this.connection?.calls.delete(this);
     this.observer.ended(this, statusCode ?? this.sentStatus ?? CANCELLED);
   }
@@ -175,7 +175,16 @@ export class TrackedCall {
       if (this.base && this.base[TRACK] === this) this.base[TRACK] = undefined;
     } catch { /* ignore */ }
     this.base = null;
+    this.forgetUserStream();
+  }
+
+  /** The handler's stream goes back to its prototype's `_write` (callHooks.ts gave it an own copy). */
+  private forgetUserStream(): void {
+    const s = this.userStream;
     this.userStream = null;
+    try {
+      if (s && Object.prototype.hasOwnProperty.call(s, '_write') && !Object.getOwnPropertyDescriptor(s, '_write')?.enumerable) delete s._write;
+    } catch { /* a frozen stream keeps its copy, which is grpc-js's own method */ }
   }
 
   private identity(): CallIdentity {
