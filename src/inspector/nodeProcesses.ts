@@ -126,9 +126,19 @@ export function childProcessHint(pid: number): string {
   return ` Process ${pid} started the Node process${kids.length > 1 ? 'es' : ''} ${kids.join(', ')} (cluster workers, or the program a wrapper such as npx or tsx runs): attach to ${kids.length > 1 ? 'one of those' : 'that one'} with --pid ${kids[0]}.`;
 }
 
-/** Inode → "LISTEN" sockets of /proc/net/tcp{,6} on loopback or any address. */
-function listeningSockets(): Map<string, { port: number; host: string }> {
-  const out = new Map<string, { port: number; host: string }>();
+/** One row of /proc/net/tcp{,6}: its state (0A listen, 01 established), addresses and socket inode. */
+export interface TcpRow {
+  state: string;
+  v6: boolean;
+  localHex: string;
+  localPort: number;
+  remotePort: number;
+  inode: string;
+}
+
+/** Every TCP socket of the machine's network namespace (Linux; none where /proc cannot be read). */
+export function tcpRows(): TcpRow[] {
+  const out: TcpRow[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -138,11 +148,39 @@ function listeningSockets(): Map<string, { port: number; host: string }> {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 10 || cols[3] !== '0A') continue; // 0A = LISTEN
-      const [hexAddr, hexPort] = cols[1].split(':');
-      const host = file.endsWith('6') ? (hexAddr === '00000000000000000000000001000000' ? '::1' : hexAddr === '0'.repeat(32) ? '::' : 'v6') : decodeV4(hexAddr);
-      out.set(cols[9], { port: parseInt(hexPort, 16), host });
+      if (cols.length < 10) continue;
+      const [localHex, localPort] = cols[1].split(':');
+      out.push({ state: cols[3], v6: file.endsWith('6'), localHex, localPort: parseInt(localPort, 16), remotePort: parseInt(cols[2].split(':')[1], 16), inode: cols[9] });
     }
+  }
+  return out;
+}
+
+/** The socket inodes a process holds open (`self` for this one). */
+export function socketInodesOf(pid: number | 'self'): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch { /* fd closed meanwhile */ }
+  }
+  return inodes;
+}
+
+/** Inode → "LISTEN" sockets of /proc/net/tcp{,6} on loopback or any address. */
+function listeningSockets(): Map<string, { port: number; host: string }> {
+  const out = new Map<string, { port: number; host: string }>();
+  for (const r of tcpRows()) {
+    if (r.state !== '0A') continue; // 0A = LISTEN
+    const host = r.v6 ? (r.localHex === '00000000000000000000000001000000' ? '::1' : r.localHex === '0'.repeat(32) ? '::' : 'v6') : decodeV4(r.localHex);
+    out.set(r.inode, { port: r.localPort, host });
   }
   return out;
 }
@@ -155,18 +193,9 @@ function decodeV4(hex: string): string {
 /** TCP ports this process listens on (Linux). */
 export function listeningPortsOf(pid: number, sockets = listeningSockets()): Array<{ port: number; host: string }> {
   const ports: Array<{ port: number; host: string }> = [];
-  let fds: string[] = [];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return ports;
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      const s = m && sockets.get(m[1]);
-      if (s) ports.push(s);
-    } catch { /* fd closed meanwhile */ }
+  for (const inode of socketInodesOf(pid)) {
+    const s = sockets.get(inode);
+    if (s) ports.push(s);
   }
   return ports;
 }
