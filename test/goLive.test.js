@@ -9,7 +9,16 @@ const { spawnSync } = require('node:child_process');
 const { spawnTracked, cli, until, killAll, ROOT, FIXTURES } = require('./helpers/procs');
 const { lib } = require('./helpers/lib');
 const { parseGoroutineDump } = lib('sources/goPprof/goroutineDump.js');
-const { handlerCalls, goSuspectReasons } = lib('sources/goPprof/handlerCalls.js');
+const { handlerCalls, grpcGoVersion } = lib('sources/goPprof/handlerCalls.js');
+const { GoCallTracker } = lib('sources/goPprof/goStreams.js');
+const { judgeAll } = lib('model/listJson.js');
+
+/** A dump's calls through the tracker and the shared judging, as `list --json` has them. */
+function judged(tracker, text, now, thresholdMs) {
+  const goroutines = parseGoroutineDump(text);
+  const snap = tracker.snapshot({ now, calls: handlerCalls(goroutines), grpcVersion: grpcGoVersion(goroutines), pid: 0 });
+  return { snap, streams: judgeAll(snap.streams, new Map(snap.servers.map((s) => [s.id, s])), now, thresholdMs) };
+}
 
 const MODULE = path.join(FIXTURES, 'analysis', 'gomod');
 const MAIN = path.join(MODULE, 'cmd', 'ingest', 'main.go');
@@ -18,20 +27,37 @@ const lineOf = (needle) => fs.readFileSync(MAIN, 'utf8').split('\n').findIndex((
 test.after(killAll);
 
 test('goroutine dumps of a real grpc-go server: a handler in Recv and one whose Send waits on flow control', () => {
-  const recv = handlerCalls(parseGoroutineDump(fs.readFileSync(path.join(FIXTURES, 'goroutines-recv.txt'), 'utf8')));
+  const recvText = fs.readFileSync(path.join(FIXTURES, 'goroutines-recv.txt'), 'utf8');
+  const recv = handlerCalls(parseGoroutineDump(recvText));
   assert.deepEqual(recv.map((c) => [c.method, c.kind, c.waiting, c.where && path.basename(c.where.file), c.where && c.where.func]), [
-    ['grpc_testing.TestService/StreamingInputCall', 'stream', 'recv', 'main.go', 'main.(*server).StreamingInputCall'],
+    ['/grpc_testing.TestService/StreamingInputCall', 'stream', 'recv', 'main.go', 'main.(*server).StreamingInputCall'],
   ]);
-  const send = handlerCalls(parseGoroutineDump(fs.readFileSync(path.join(FIXTURES, 'goroutines-send-blocked.txt'), 'utf8')));
-  assert.deepEqual(send.map((c) => [c.method, c.waiting]), [['grpc_testing.TestService/StreamingOutputCall', 'send-blocked']]);
-  assert.match(goSuspectReasons(send[0], 60_000)[0], /client stopped reading/);
-  // Wait times come in whole minutes, from 1 minute on.
-  const text = fs.readFileSync(path.join(FIXTURES, 'goroutines-recv.txt'), 'utf8').replace(/^goroutine 25 \[select\]:/m, 'goroutine 25 [select, 12 minutes]:');
-  const [old] = handlerCalls(parseGoroutineDump(text));
-  assert.equal(old.waitMinutes, 12);
-  assert.match(goSuspectReasons(old, 60_000)[0], /^blocked in Recv for 12 min or more/);
-  assert.deepEqual(goSuspectReasons(recv[0], 60_000), [], 'under a minute nothing is known to be wrong');
+  const sendText = fs.readFileSync(path.join(FIXTURES, 'goroutines-send-blocked.txt'), 'utf8');
+  const send = handlerCalls(parseGoroutineDump(sendText));
+  assert.deepEqual(send.map((c) => [c.method, c.waiting]), [['/grpc_testing.TestService/StreamingOutputCall', 'send']]);
   assert.throws(() => parseGoroutineDump('<html>hello</html>'), /not a goroutine dump/);
+
+  // Below the runtime's first whole minute, a wait is measured from the first read that saw it.
+  const t0 = 1_000_000;
+  const tracker = new GoCallTracker('go-pprof');
+  const first = judged(tracker, sendText, t0, 60_000);
+  assert.deepEqual([first.streams[0].suspect, first.streams[0].idleMs, first.streams[0].waitingSinceBasis], [false, 0, 'first-seen'], 'nothing is known to be wrong at first sight');
+  const later = judged(tracker, sendText, t0 + 61_000, 60_000).streams[0];
+  assert.equal(later.suspect, true);
+  assert.deepEqual(later.reasons, ['the client stopped reading: Send has waited on HTTP/2 flow control for 61 s (since first seen waiting there)', "keepalive unknown (this source cannot read the server's options)"]);
+  // Fields a stack cannot tell are null, in the same shape as a Node stream.
+  assert.deepEqual([later.source, later.peer, later.received, later.sent, later.kind, later.connectionId, later.state], ['go-pprof', null, null, null, null, null, null]);
+  assert.equal(later.goroutine, send[0].goroutine);
+  assert.deepEqual(Object.keys(later.waitsAt), ['file', 'line', 'function']);
+  // The runtime's minutes count when they say more; a goroutine gone from the dump is forgotten.
+  const old = recvText.replace(/^goroutine 25 \[select\]:/m, 'goroutine 25 [select, 12 minutes]:');
+  const tracked = judged(tracker, old, t0 + 62_000, 60_000).streams[0];
+  assert.equal(tracked.waitingSinceBasis, 'runtime');
+  assert.equal(tracked.idleMs, 12 * 60_000);
+  assert.match(tracked.reasons[0], /^no message for 12 min \(the runtime's count, in whole minutes\)$/);
+  const again = judged(tracker, sendText, t0 + 63_000, 60_000).streams[0];
+  assert.equal(again.idleMs, 0, 'the Send goroutine left the dump in between, so it is new again');
+  assert.equal(judged(tracker, recvText, t0, 60_000).snap.servers[0].library, `grpc-go ${grpcGoVersion(parseGoroutineDump(recvText)) ?? '(version unknown)'}`);
 });
 
 test('list --pprof against a running grpc-go server: the silent client\'s handler waits in Recv at its line, the unread one in Send', async () => {
@@ -48,26 +74,41 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
   try {
     const none = JSON.parse((await cli(['list', ...at, '--json'])).stdout);
     assert.equal(none.source, 'go-pprof');
-    assert.deepEqual(none.calls, []);
+    assert.deepEqual(none.streams, []);
+    assert.deepEqual(Object.keys(none).slice(0, 6), ['source', 'pid', 'node', 'grpcJs', 'servers', 'streams'], 'the same shape as a Node list');
     const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
     await silent.waitFor((e) => e.event === 'sent', 20000);
     const unread = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'unread']);
     await unread.waitFor((e) => e.event === 'asked', 20000);
     const j = await until(async () => {
       const r = JSON.parse((await cli(['list', ...at, '--json'])).stdout);
-      return r.calls.length === 2 && r.calls.some((c) => c.waiting === 'send-blocked') && r;
+      return r.streams.length === 2 && r.streams.some((c) => c.waiting === 'send') && r;
     }, 20000, 'both handler goroutines, one blocked in Send');
-    const inRecv = j.calls.find((c) => c.method.endsWith('/StreamingInputCall'));
+    const inRecv = j.streams.find((c) => c.method.endsWith('/StreamingInputCall'));
     assert.equal(inRecv.waiting, 'recv');
-    assert.equal(inRecv.where.line, lineOf('req, err := stream.Recv()'));
-    assert.equal(inRecv.suspect, false);
-    const inSend = j.calls.find((c) => c.method.endsWith('/StreamingOutputCall'));
-    assert.equal(inSend.where.line, lineOf('if err := stream.Send(&testpb.StreamingOutputCallResponse'));
-    assert.equal(inSend.suspect, true);
+    assert.equal(inRecv.waitsAt.line, lineOf('req, err := stream.Recv()'));
+    assert.equal(inRecv.waitsAt.file, MAIN);
+    assert.equal(inRecv.suspect, false, 'one read: nothing is known to have waited long');
+    const inSend = j.streams.find((c) => c.method.endsWith('/StreamingOutputCall'));
+    assert.equal(inSend.waitsAt.line, lineOf('if err := stream.Send(&testpb.StreamingOutputCallResponse'));
+    assert.match(j.servers[0].library, /^grpc-go v1\.\d+\.\d+$/, 'the version from the module paths of the stacks');
     const text = await cli(['list', ...at]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /2 gRPC handler goroutines, 1 suspect/);
+    assert.match(text.stdout, /2 gRPC handler goroutines, 0 suspect/);
     assert.match(text.stdout, /in Send \(flow control\)/);
+    // Polled, the waits grow from the first read on: past a 1 s threshold both turn suspect.
+    const { PprofPoller } = lib('sources/goPprof/pprofPoller.js');
+    const poller = await PprofPoller.start(`http://127.0.0.1:${pprof}`, 200);
+    try {
+      const { toListJson } = lib('model/listJson.js');
+      const both = await until(async () => {
+        const r = toListJson(await poller.refresh(), 1000, 'go-pprof');
+        return r.streams.filter((c) => c.suspect).length === 2 && r;
+      }, 20000, 'both handlers suspect once they have waited over a second');
+      assert.match(both.streams.find((c) => c.waiting === 'recv').reasons[0], /^no message for \d+ s \(since first seen waiting there\)$/);
+    } finally {
+      await poller.close();
+    }
     silent.kill();
     unread.kill();
   } finally {
@@ -98,7 +139,8 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
     const j = JSON.parse(r.stdout);
     assert.equal(j.source, 'go-delve');
     assert.ok(j.pausedMs > 0);
-    assert.deepEqual(j.calls.map((c) => [c.method, c.waiting, c.where.line]), [['grpc_testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()')]]);
+    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source]), [['/grpc_testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve']]);
+    assert.equal(j.pid, server.pid);
     // Detached: the server goes on serving.
     const normal = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'normal']);
     assert.deepEqual(await normal.waitFor((e) => e.event === 'client-done', 20000), { event: 'client-done', code: 'OK', size: 30 });

@@ -1,14 +1,14 @@
 // grpc-streams: list, watch and cancel the gRPC streams of a running Node server from a terminal.
 import { createInterface } from 'node:readline';
 import { AttachError, errorMessage } from '../inspector/errors';
-import { judgeAll, parseDuration, toListJson } from '../model/listJson';
+import { judgeAll, parseDuration, toListJson, type ListJson } from '../model/listJson';
 import { writeListJson } from '../model/listJsonText';
 import { unpackSnapshot } from '../agent/packedSnapshot';
 import { StreamStore } from '../model/streamStore';
 import { isUsageError, parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderGoCalls, renderServers, renderStreams, renderUntracked, terminalSafe } from './table';
 import { readGoPprof } from '../sources/goPprof/pprofSource';
-import { goSuspectReasons } from '../sources/goPprof/handlerCalls';
+import { GoCallTracker, type GoRead } from '../sources/goPprof/goStreams';
 import { listChannelz, watchChannelz } from './channelzCommands';
 import { readGoDelve } from '../sources/goDelve/delveSource';
 import { foreignStreamId } from '../agent/protocol';
@@ -87,15 +87,15 @@ async function confirm(question: string): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
-/** The Go source: one read of the goroutine dump, judged. */
-async function readGo(url: string, thresholdMs: number) {
-  const snap = await readGoPprof(url);
-  return { ...snap, calls: snap.calls.map((c) => ({ ...c, suspect: goSuspectReasons(c, thresholdMs).length > 0, reasons: goSuspectReasons(c, thresholdMs) })) };
+/** A Go read as the list document: the same shape as a Node process's, plus where it was read. */
+function goList(tracker: GoCallTracker, read: GoRead, source: 'go-pprof' | 'go-delve', thresholdMs: number, extra: Record<string, unknown>) {
+  return { ...toListJson(tracker.snapshot(read), thresholdMs, source), ...extra };
 }
 
-function goHead(snap: Awaited<ReturnType<typeof readGo>>): string {
-  const suspects = snap.calls.filter((c) => c.suspect).length;
-  return terminalSafe(`go-pprof ${snap.url}  ${snap.goroutines} goroutines, ${snap.calls.length} gRPC handler goroutine${snap.calls.length === 1 ? '' : 's'}, ${suspects} suspect`);
+function goHead(what: string, goroutines: number, json: ListJson): string {
+  const suspects = json.streams.filter((c) => c.suspect).length;
+  const n = json.streams.length;
+  return terminalSafe(`${what}  ${json.servers[0]?.library ?? 'grpc-go'}  ${goroutines} goroutines, ${n} gRPC handler goroutine${n === 1 ? '' : 's'}, ${suspects} suspect`);
 }
 
 /** list --delve PID: one snapshot through Delve, which halts the process meanwhile. */
@@ -104,34 +104,37 @@ async function listDelve(args: ParsedArgs, thresholdMs: number): Promise<number>
   const pidText = args.values.get('--delve') as string;
   if (!/^\d+$/.test(pidText)) throw new UsageError(`--delve needs a process id, not "${pidText}".`);
   const snap = await readGoDelve(Number(pidText));
-  const calls = snap.calls.map((c) => ({ ...c, suspect: goSuspectReasons(c, thresholdMs).length > 0, reasons: goSuspectReasons(c, thresholdMs) }));
-  if (args.switches.has('--json')) {
-    process.stdout.write(JSON.stringify({ ...snap, calls }, null, 2) + '\n');
-  } else {
-    const suspects = calls.filter((c) => c.suspect).length;
-    process.stdout.write(`go-delve pid ${snap.pid}  paused ${(snap.pausedMs / 1000).toFixed(1)} s while Delve read it  ${snap.goroutines} goroutines, ${calls.length} gRPC handler goroutine${calls.length === 1 ? '' : 's'}, ${suspects} suspect\n\n${renderGoCalls(calls)}\n`);
-  }
+  const json = goList(new GoCallTracker('go-delve'), { ...snap }, 'go-delve', thresholdMs, { pausedMs: snap.pausedMs, goroutines: snap.goroutines });
+  if (args.switches.has('--json')) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  else process.stdout.write(`${goHead(`go-delve pid ${snap.pid}  paused ${(snap.pausedMs / 1000).toFixed(1)} s while Delve read it`, snap.goroutines, json)}\n\n${renderGoCalls(json.streams)}\n`);
   return 0;
+}
+
+async function readPprof(url: string, tracker: GoCallTracker, thresholdMs: number) {
+  const snap = await readGoPprof(url);
+  return { snap, json: goList(tracker, { ...snap, pid: 0 }, 'go-pprof', thresholdMs, { url: snap.url, goroutines: snap.goroutines }) };
 }
 
 async function listGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
   if (args.values.has('--inspect') || args.values.has('--pid')) throw new UsageError('Give --pprof or --inspect/--pid, not both.');
   if (args.switches.has('--probe')) throw new UsageError('--probe is for Node servers; a Go server is read from its goroutines.');
-  const snap = await readGo(args.values.get('--pprof') as string, thresholdMs);
-  if (args.switches.has('--json')) process.stdout.write(JSON.stringify(snap, null, 2) + '\n');
-  else process.stdout.write(`${goHead(snap)}\n\n${renderGoCalls(snap.calls)}\n`);
+  const { snap, json } = await readPprof(args.values.get('--pprof') as string, new GoCallTracker('go-pprof'), thresholdMs);
+  if (args.switches.has('--json')) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  else process.stdout.write(`${goHead(`go-pprof ${snap.url}`, snap.goroutines, json)}\n\n${renderGoCalls(json.streams)}\n`);
   return 0;
 }
 
 async function watchGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
   const url = args.values.get('--pprof') as string;
   const tty = process.stdout.isTTY === true;
+  const tracker = new GoCallTracker('go-pprof');
   let stopped = false;
   process.once('SIGINT', () => { stopped = true; });
-  // Polled every 2 s: each read is one HTTP request, and the process is not paused.
+  // Polled every 2 s: each read is one HTTP request, and the process is not paused. Waits below
+  // the runtime's first minute are measured from the first read that saw them.
   while (!stopped) {
-    const snap = await readGo(url, thresholdMs);
-    const body = `${goHead(snap)}  (Ctrl+C to stop)\n\n${renderGoCalls(snap.calls)}\n`;
+    const { snap, json } = await readPprof(url, tracker, thresholdMs);
+    const body = `${goHead(`go-pprof ${snap.url}`, snap.goroutines, json)}  (Ctrl+C to stop)\n\n${renderGoCalls(json.streams)}\n`;
     process.stdout.write(tty ? `\x1b[H\x1b[2J${body}` : `${body}\n`);
     await new Promise((r) => setTimeout(r, 2000));
   }

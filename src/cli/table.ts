@@ -1,7 +1,7 @@
 // Text rendering for `list` and `watch`. Pure, so tests call it directly.
+import { libraryOf, type LiveServer } from '../model/liveStream';
 import type { JudgedStream } from '../model/listJson';
-import type { GrpcJsCopy, ServerRecord } from '../agent/protocol';
-import type { GoHandlerCall } from '../sources/goPprof/handlerCalls';
+import type { GrpcJsCopy } from '../agent/protocol';
 import { formatBytes, formatSeconds, keepaliveVerdict } from '../model/suspect';
 
 export { formatIdleShort as formatIdle } from '../model/treeModel';
@@ -22,26 +22,27 @@ export function renderTable(input: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
 }
 
-export function renderServers(servers: ServerRecord[], thresholdMs: number): string {
+export function renderServers(servers: LiveServer[], thresholdMs: number): string {
   return servers
     .map((s) => {
       const k = keepaliveVerdict(s, thresholdMs);
-      const ka = s.keepalive.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(s.keepalive.timeMs)}/${formatSeconds(s.keepalive.timeoutMs ?? 20000)}`;
+      const ka = s.keepalive === null ? 'keepalive unknown' : s.keepalive.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(s.keepalive.timeMs)}/${formatSeconds(s.keepalive.timeoutMs ?? 20000)}`;
       const warn = k === 'ok' ? '' : '  (!)';
-      return terminalSafe(`server ${s.id}  ${s.addresses.join(', ') || '(not listening)'}  grpc-js ${s.grpcJsVersion}  ${ka}${warn}  ${s.methods.length} methods`);
+      return terminalSafe(`server ${s.id}  ${s.addresses.join(', ') || '(not listening)'}  ${libraryOf(s)}  ${ka}${warn}  ${s.methods.length} methods`);
     })
     .join('\n');
 }
 
-/** The handler goroutines of a Go server (pprof), most suspect first. */
-export function renderGoCalls(calls: Array<GoHandlerCall & { suspect: boolean; reasons: string[] }>): string {
-  if (calls.length === 0) return 'No gRPC handler goroutines.';
-  const sorted = [...calls].sort((a, b) => Number(b.suspect) - Number(a.suspect) || (b.waitMinutes ?? 0) - (a.waitMinutes ?? 0));
-  const rows = [['ID', 'METHOD', 'KIND', 'WAITING', 'FOR', 'WHERE', 'SUSPECT']];
-  for (const c of sorted) {
-    const waiting = c.waiting === 'recv' ? 'in Recv' : c.waiting === 'send-blocked' ? 'in Send (flow control)' : c.state;
-    const where = c.where ? `${c.where.file.split('/').slice(-2).join('/')}:${c.where.line}` : '?';
-    rows.push([c.id, c.method, c.kind, waiting, c.waitMinutes === null ? '< 1 min' : `${c.waitMinutes} min`, where, c.suspect ? `yes: ${c.reasons.join('; ')}` : '']);
+/** The handler goroutines of a Go server, most suspect first, then longest waiting. */
+export function renderGoCalls(streams: JudgedStream[]): string {
+  if (streams.length === 0) return 'No gRPC handler goroutines.';
+  const sorted = [...streams].sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.idleMs - a.idleMs || a.id.localeCompare(b.id));
+  const rows = [['GOROUTINE', 'METHOD', 'KIND', 'PEER', 'WAITING', 'FOR', 'WHERE', 'SUSPECT']];
+  for (const s of sorted) {
+    const waiting = s.waiting === 'recv' ? 'in Recv' : s.waiting === 'send' ? 'in Send (flow control)' : s.waitReason ?? 'running';
+    const where = s.waitsAt ? `${s.waitsAt.file.split('/').slice(-2).join('/')}:${s.waitsAt.line}` : '?';
+    const basis = s.waitingSinceBasis === 'runtime' ? '' : ' (seen)';
+    rows.push([String(s.goroutine ?? '?'), s.method, s.kind ?? 'stream', s.peer ?? '?', waiting, `${formatIdle(s.idleMs)}${basis}`, where, s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
   }
   return renderTable(rows);
 }
@@ -65,7 +66,7 @@ export function renderStreams(streams: JudgedStream[]): string {
   const sorted = [...streams].sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.idleMs - a.idleMs);
   const rows = [['ID', 'METHOD', 'KIND', 'PEER', 'IDLE', 'RECV', 'SENT', 'STATE', 'CLIENT', 'QUEUED', 'SUSPECT']];
   for (const s of sorted) {
-    rows.push([s.id, s.method, s.kind, s.peer, formatIdle(s.idleMs), String(s.received), String(s.sent), s.state, formatLiveness(s), s.queuedBytes ? formatBytes(s.queuedBytes) : '', s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
+    rows.push([s.id, s.method, s.kind ?? '?', s.peer ?? '?', formatIdle(s.idleMs), String(s.received ?? '?'), String(s.sent ?? '?'), s.state ?? '?', formatLiveness(s), s.queuedBytes ? formatBytes(s.queuedBytes) : '', s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
   }
   return renderTable(rows);
 }

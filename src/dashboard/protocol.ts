@@ -1,6 +1,7 @@
 // The messages between the dashboard webview and the extension, typed for both sides, and the
 // validation every message from the webview passes before the extension acts on it.
-import { parseStreamId, type EndedCall, type ServerRecord, type StreamRecord } from '../agent/protocol';
+import type { LiveStream, LiveServer } from '../model/liveStream';
+import { parseStreamId, type EndedCall } from '../agent/protocol';
 import type { SeriesPoint } from './series';
 
 export interface DashboardSettings {
@@ -21,8 +22,8 @@ export interface DashboardInit {
   pid: number;
   now: number;
   settings: DashboardSettings;
-  servers: ServerRecord[];
-  streams: StreamRecord[];
+  servers: LiveServer[];
+  streams: LiveStream[];
   series: SeriesPoint[];
   fixes: ServerFixInfo[];
   /** Why the data is stale (the process does not answer, or lost its agent); null while live. */
@@ -33,9 +34,9 @@ export interface DashboardInit {
 export interface DashboardDelta {
   type: 'delta';
   now: number;
-  upserts: StreamRecord[];
+  upserts: LiveStream[];
   removed: string[];
-  servers?: ServerRecord[];
+  servers?: LiveServer[];
   point?: SeriesPoint;
   settings?: DashboardSettings;
   fixes?: ServerFixInfo[];
@@ -86,11 +87,11 @@ export function parseWebviewMessage(raw: unknown): { ok: true; message: FromWebv
 
 /** Coalesces the agent's deltas between two dashboard ticks: latest record per id wins. */
 export class DeltaAccumulator {
-  private upserts = new Map<string, StreamRecord>();
+  private upserts = new Map<string, LiveStream>();
   private removed = new Set<string>();
-  private servers: ServerRecord[] | undefined;
+  private servers: LiveServer[] | undefined;
 
-  add(upserts: StreamRecord[], ended: Array<Pick<EndedCall, 'id'>>, servers?: ServerRecord[]): void {
+  add(upserts: LiveStream[], ended: Array<Pick<EndedCall, 'id'>>, servers?: LiveServer[]): void {
     for (const s of upserts) {
       this.upserts.set(s.id, s);
       this.removed.delete(s.id);

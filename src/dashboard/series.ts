@@ -1,5 +1,6 @@
 // Streams over time (one point a second, last 15 minutes) and the idle-time histogram. Pure.
-import type { CallKind, ServerRecord, StreamRecord } from '../agent/protocol';
+import type { LiveStream, LiveServer } from '../model/liveStream';
+import type { CallKind } from '../agent/protocol';
 import { idleMs, isSuspect } from '../model/suspect';
 
 export interface SeriesPoint {
@@ -14,10 +15,11 @@ export interface SeriesPoint {
 export const SERIES_SECONDS = 15 * 60;
 export const KINDS: CallKind[] = ['unary', 'client_stream', 'server_stream', 'bidi'];
 
-export function samplePoint(streams: Iterable<StreamRecord>, servers: Map<string, ServerRecord>, now: number, suspectAfterMs: number): SeriesPoint {
+export function samplePoint(streams: Iterable<LiveStream>, servers: Map<string, LiveServer>, now: number, suspectAfterMs: number): SeriesPoint {
   const p: SeriesPoint = { t: now, unary: 0, client_stream: 0, server_stream: 0, bidi: 0, suspect: 0 };
   for (const s of streams) {
-    p[s.kind]++;
+    // A stream of a kind the source cannot tell (Go) is counted only as suspect or not.
+    if (s.kind !== null) p[s.kind]++;
     if (isSuspect(s, servers.get(s.serverId), now, suspectAfterMs)) p.suspect++;
   }
   return p;
@@ -61,7 +63,7 @@ export const IDLE_BUCKETS: Array<{ label: string; upTo: number }> = [
   { label: '≥15m', upTo: Infinity },
 ];
 
-export function idleHistogram(streams: Iterable<StreamRecord>, now: number): HistogramBucket[] {
+export function idleHistogram(streams: Iterable<LiveStream>, now: number): HistogramBucket[] {
   const buckets = IDLE_BUCKETS.map((b) => ({ ...b, count: 0 }));
   for (const s of streams) {
     const idle = idleMs(s, now);

@@ -1,7 +1,9 @@
 // The dashboard's stream table: rows, sorting and filtering, computed from records. Pure, shared
 // by the webview and the tests.
-import type { CallKind, Liveness, ServerRecord, StreamRecord } from '../agent/protocol';
+import type { LiveStream, LiveServer } from '../model/liveStream';
+import type { CallKind, Liveness } from '../agent/protocol';
 import { ageMs, formatBytes, idleMs, isSuspect } from '../model/suspect';
+import { cancelUnavailable } from '../model/treeModel';
 
 export type SortKey = 'method' | 'kind' | 'peer' | 'client' | 'age' | 'idle' | 'received' | 'sent' | 'queued' | 'state';
 export type StateFilter = 'all' | 'active' | 'half_closed' | 'suspect';
@@ -13,13 +15,17 @@ export interface TableRow {
   /** The number in the id, for a cheap stable tie-break. */
   seq: number;
   method: string;
-  kind: CallKind;
-  peer: string;
+  /** Null: the source cannot tell (shown as —), as for peer and the message counts. */
+  kind: CallKind | null;
+  peer: string | null;
   ageMs: number;
   idleMs: number;
-  received: number;
-  sent: number;
+  received: number | null;
+  sent: number | null;
+  /** The call's state, or for a Go goroutine what it waits on (recv, send, handler). */
   state: string;
+  /** Why Cancel is not offered for this row, or null when it is. */
+  cancelUnavailable: string | null;
   suspect: boolean;
   connectionId: string;
   liveness: Liveness;
@@ -27,10 +33,10 @@ export interface TableRow {
   queuedBytes: number | null;
 }
 
-export function toRow(s: StreamRecord, server: ServerRecord | undefined, now: number, suspectAfterMs: number): TableRow {
+export function toRow(s: LiveStream, server: LiveServer | undefined, now: number, suspectAfterMs: number): TableRow {
   return {
     id: s.id,
-    seq: Number(s.id.slice(1)) || 0,
+    seq: Number(s.id.slice(s.id.lastIndexOf('-') + 1).replace(/^g/, '')) || 0,
     method: s.method,
     kind: s.kind,
     peer: s.peer,
@@ -38,13 +44,19 @@ export function toRow(s: StreamRecord, server: ServerRecord | undefined, now: nu
     idleMs: idleMs(s, now),
     received: s.received,
     sent: s.sent,
-    state: s.state,
+    state: s.waiting ?? s.state ?? 'unknown',
+    cancelUnavailable: cancelUnavailable(s),
     suspect: isSuspect(s, server, now, suspectAfterMs),
     connectionId: s.connectionId ?? '',
     liveness: s.liveness ?? 'unknown',
     rttMs: s.rttMs ?? null,
     queuedBytes: s.queuedBytes ?? null,
   };
+}
+
+/** A cell for a value the source may not know: — when it does not. */
+export function knownCell(v: string | number | null): string {
+  return v === null ? '—' : String(v);
 }
 
 /** The Client cell: 'dead', 'alive 0.3 ms', or '—' when not probed yet. */
@@ -65,7 +77,7 @@ export function filterRows(rows: TableRow[], text: string, state: StateFilter, l
     if (state === 'suspect' ? !r.suspect : state !== 'all' && r.state !== state) return false;
     if (liveness !== 'all' && r.liveness !== liveness) return false;
     if (!q) return true;
-    return r.method.toLowerCase().includes(q) || r.peer.toLowerCase().includes(q) || r.kind.includes(q) || r.id === q || r.connectionId === q;
+    return r.method.toLowerCase().includes(q) || (r.peer ?? '').toLowerCase().includes(q) || (r.kind ?? '').includes(q) || r.id === q || r.connectionId === q;
   });
 }
 
@@ -77,8 +89,10 @@ export function sortRows(rows: TableRow[], key: SortKey, descending: boolean): T
     switch (key) {
       case 'age': return r.ageMs;
       case 'idle': return r.idleMs;
-      case 'received': return r.received;
-      case 'sent': return r.sent;
+      case 'received': return r.received ?? -1;
+      case 'sent': return r.sent ?? -1;
+      case 'peer': return r.peer ?? '';
+      case 'kind': return r.kind ?? '';
       case 'queued': return r.queuedBytes ?? -1;
       case 'client': return r.liveness === 'alive' ? r.rttMs ?? 0 : LIVENESS_RANK[r.liveness];
       case 'state': return r.suspect ? 'suspect' : r.state;

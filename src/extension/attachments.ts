@@ -4,7 +4,10 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { InspectorAddress } from '../inspector/address';
 import { formatAddress } from '../inspector/address';
-import { AgentSession, type SessionHealth } from '../inspector/agentSession';
+import { AgentSession } from '../inspector/agentSession';
+import { GO_SERVER_ID } from '../sources/goPprof/goStreams';
+import { PprofPoller } from '../sources/goPprof/pprofPoller';
+import type { LiveSource, SourceHealth } from '../sources/source';
 import { AttachError, errorMessage } from '../inspector/errors';
 import type { ProbeSettings } from '../agent/protocol';
 import { findInspectorPorts, openInspectorOf } from '../inspector/nodeProcesses';
@@ -16,13 +19,16 @@ import { childrenHint } from './processRelations';
 export interface Attachment {
   readonly id: string;
   readonly label: string;
-  readonly session: AgentSession;
+  /** Where the data comes from: the Node agent, or a Go server's goroutines. */
+  readonly source: LiveSource;
+  /** The Node agent's session (Cancel, Probe, Go to Handler through the inspector); null for other sources. */
+  readonly session: AgentSession | null;
   readonly store: StreamStore;
   readonly debugSessionId?: string;
   /** How it was attached: what Re-attach repeats. */
   readonly target: AttachTarget;
   /** Whether the process answers and still has our agent; when not, the data shown is stale. */
-  readonly health: SessionHealth;
+  readonly health: SourceHealth;
   /** The local time the data is as of: now, or when the process last answered while it is stale. */
   localNow(): number;
   /** The target's clock at localNow(): what idle times and suspects are measured against. */
@@ -50,6 +56,8 @@ export interface AttachTarget {
   pid?: number;
   /** This tool opened the inspector (SIGUSR1): Detach and closing VS Code close it again. */
   closeInspectorOnClose?: boolean;
+  /** A Go server's net/http/pprof base URL: its goroutines are polled instead. */
+  pprofUrl?: string;
 }
 
 class AttachedProcess implements Attachment {
@@ -59,22 +67,26 @@ class AttachedProcess implements Attachment {
   constructor(
     readonly id: string,
     readonly label: string,
-    readonly session: AgentSession,
+    readonly source: LiveSource,
     readonly store: StreamStore,
     readonly target: AttachTarget,
     public probe: Partial<ProbeSettings> | undefined,
   ) {}
 
+  get session(): AgentSession | null {
+    return this.source instanceof AgentSession ? this.source : null;
+  }
+
   get debugSessionId(): string | undefined {
     return this.target.debugSessionId;
   }
 
-  get health(): SessionHealth {
-    return this.session.currentHealth;
+  get health(): SourceHealth {
+    return this.source.currentHealth;
   }
 
   /** Idle times must not grow (and blame clients) while the process cannot tell us anything. */
-  holdClock(h: SessionHealth, localNow = Date.now()): void {
+  holdClock(h: SourceHealth, localNow = Date.now()): void {
     this.heldAt = h.state === 'ok' ? null : h.state === 'not-answering' ? localNow - h.sinceMs : localNow;
   }
 
@@ -88,7 +100,8 @@ class AttachedProcess implements Attachment {
 }
 
 /** "process 1234 (127.0.0.1:9229)", without repeating a label that only says the pid. */
-function processName(a: Attachment): string {
+export function processName(a: Pick<Attachment, 'label' | 'store'>): string {
+  if (a.store.pid === 0) return a.label;
   return a.label === `pid ${a.store.pid}` ? `process ${a.store.pid}` : `process ${a.store.pid} (${a.label})`;
 }
 
@@ -111,8 +124,13 @@ export class AttachmentManager implements vscode.Disposable {
   readonly onDidChangeHealth = this.healthChanged.event;
   private nextId = 1;
 
-  /** `probe` gives the current probe settings (from the user's settings) for each attach. */
-  constructor(private readonly extensionPath: string, private readonly log: Log, private readonly probe: () => Partial<ProbeSettings>) {}
+  /** `probe` gives the current probe settings (from the user's settings) for each attach; `goPollMs` the Go poll interval. */
+  constructor(
+    private readonly extensionPath: string,
+    private readonly log: Log,
+    private readonly probe: () => Partial<ProbeSettings>,
+    private readonly goPollMs: () => number,
+  ) {}
 
   get all(): Attachment[] {
     return [...this.attachments.values()];
@@ -127,6 +145,7 @@ export class AttachmentManager implements vscode.Disposable {
   }
 
   async attach(target: AttachTarget): Promise<Attachment | undefined> {
+    if (target.pprofUrl !== undefined) return this.attachGoPprof(target);
     const where = target.label ?? (target.address ? formatAddress(target.address) : 'the debugging session');
     const probe = this.probe();
     try {
@@ -176,8 +195,46 @@ export class AttachmentManager implements vscode.Disposable {
     }
   }
 
+  /** A Go server through its pprof endpoint: the first read must succeed; then it is polled. */
+  private async attachGoPprof(target: AttachTarget): Promise<Attachment | undefined> {
+    const base = target.pprofUrl as string;
+    try {
+      const poller = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: reading the goroutines of ${base}`, cancellable: false },
+        () => PprofPoller.start(base, this.goPollMs()),
+      );
+      const label = `go-pprof ${new URL(poller.url).host}`;
+      const existing = this.all.find((a) => a.source instanceof PprofPoller && a.source.url === poller.url);
+      if (existing) {
+        await poller.close();
+        vscode.window.showInformationMessage(`gRPC Streams: already attached to ${existing.label}.`);
+        return existing;
+      }
+      const attachment = new AttachedProcess(`p${this.nextId++}`, label, poller, new StreamStore(poller.initialSnapshot), { ...target, label }, undefined);
+      this.attachments.set(attachment.id, attachment);
+      this.listen(attachment);
+      const server = attachment.store.servers.get(GO_SERVER_ID);
+      this.log.info(`Attached to ${poller.url}: ${server?.library ?? 'no grpc-go server seen yet'}, ${attachment.store.streams.size} handler goroutines; read every ${this.goPollMs() / 1000} s (the process is not paused).`);
+      this.updateContext();
+      this.listChanged.fire();
+      return attachment;
+    } catch (e) {
+      this.log.error(`Attach to ${base} failed`, e);
+      if (!target.quiet) {
+        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
+        if (action === 'Show Log') this.log.show();
+      }
+      return undefined;
+    }
+  }
+
+  /** The Go poll interval changed in the settings: applies at once. */
+  setGoPollInterval(ms: number): void {
+    for (const a of this.attachments.values()) if (a.source instanceof PprofPoller) a.source.setInterval(ms);
+  }
+
   private listen(a: AttachedProcess): void {
-    const { session, store } = a;
+    const { source: session, store } = a;
     const live = (): boolean => this.attachments.get(a.id) === a;
     session.onDelta((d) => this.changed.fire({ attachment: a, change: store.apply(d) }));
     // The agent dropped our lease (the process was stopped past it): a whole new snapshot.
@@ -190,8 +247,8 @@ export class AttachmentManager implements vscode.Disposable {
     session.onHealth((h) => {
       if (!live()) return;
       a.holdClock(h);
-      if (h.state === 'not-answering') this.log.warn(`${a.label}: process ${store.pid} does not answer (stopped, at a breakpoint, or busy); showing what it said ${Math.round(h.sinceMs / 1000)} s ago.`);
-      else if (h.state === 'ok') this.log.info(`${a.label}: process ${store.pid} answers again.`);
+      if (h.state === 'not-answering') this.log.warn(`${processName(a)} does not answer (stopped, at a breakpoint, busy, or its endpoint is down); showing what it said ${Math.round(h.sinceMs / 1000)} s ago.`);
+      else if (h.state === 'ok') this.log.info(`${processName(a)} answers again.`);
       this.healthChanged.fire(a);
       if (h.state === 'agent-gone') void this.agentGone(a);
     });
@@ -217,7 +274,7 @@ export class AttachmentManager implements vscode.Disposable {
 
   /** Re-reads a whole process from its agent (the Refresh command). */
   async refresh(attachment: Attachment): Promise<void> {
-    const snap = await attachment.session.refresh();
+    const snap = await attachment.source.refresh();
     this.changed.fire({ attachment, change: attachment.store.reset(snap) });
   }
 
@@ -240,14 +297,14 @@ export class AttachmentManager implements vscode.Disposable {
     this.attachments.delete(attachment.id);
     this.updateContext();
     this.listChanged.fire();
-    this.log.info(`Detached from process ${attachment.store.pid} (${attachment.label}).`);
-    const done = removeAgent ? attachment.session.detachAgent() : attachment.session.close();
+    this.log.info(`Detached from ${processName(attachment)}.`);
+    const done = removeAgent && attachment.session ? attachment.session.detachAgent() : attachment.source.close();
     return done.catch((e) => this.log.warn(`Detach from ${attachment.label}: ${errorMessage(e)}`));
   }
 
   /** Closes every connection, and every inspector this tool opened; deactivate waits for it. */
   closeAll(): Promise<void> {
-    return Promise.all(this.all.map((a) => a.session.close().catch(() => undefined))).then(() => undefined);
+    return Promise.all(this.all.map((a) => a.source.close().catch(() => undefined))).then(() => undefined);
   }
 
   private updateContext(): void {

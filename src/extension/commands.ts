@@ -1,12 +1,16 @@
 // The commands of the Streams view. Each takes the tree node it was invoked on (context menus)
 // or falls back to the view's selection (palette, keyboard).
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { parseInspectorAddress } from '../inspector/address';
 import { errorMessage } from '../inspector/errors';
 import { judgeAll, toListJson } from '../model/listJson';
-import { cancelDeadQuestion, cancelDeadResult, deadStreams, probeResult, serverLabel } from '../model/treeModel';
-import type { Attachment, AttachmentManager } from './attachments';
+import type { AgentSession } from '../inspector/agentSession';
+import type { LiveStream } from '../model/liveStream';
+import { cancelDeadQuestion, cancelDeadResult, cancelUnavailable, connectionKey, deadStreams, probeResult, serverLabel } from '../model/treeModel';
+import { goroutineUrl } from '../sources/goPprof/pprofSource';
+import { processName, type Attachment, type AttachmentManager } from './attachments';
 import type { TreeGrouping } from './grouping';
 import { CommandIds, ViewIds } from './ids';
 import type { Log } from './log';
@@ -28,6 +32,13 @@ function requireAgent(a: Attachment): void {
   if (a.health.state === 'agent-gone') {
     throw new Error(`the agent was removed from process ${a.store.pid} by another client: Re-attach to install it again.`);
   }
+}
+
+/** The Node agent, for what only it can do; one sentence when the attachment is another source. */
+function agentOf(a: Attachment, what: string): AgentSession {
+  if (!a.session) throw new Error(`${what} needs the Node agent; ${processName(a)} is a Go server read from its goroutines.`);
+  requireAgent(a);
+  return a.session;
 }
 
 export class StreamCommands implements vscode.Disposable {
@@ -54,6 +65,7 @@ export class StreamCommands implements vscode.Disposable {
     };
     reg(CommandIds.attachToProcess, this.attachToProcess);
     reg(CommandIds.attachToAddress, this.attachToAddress);
+    reg(CommandIds.attachToGoPprof, this.attachToGoPprof);
     reg(CommandIds.detach, this.detach);
     reg(CommandIds.reattach, this.reattach);
     reg(CommandIds.refresh, this.refresh);
@@ -102,6 +114,26 @@ export class StreamCommands implements vscode.Disposable {
     await this.attachments.attach({ address: parseInspectorAddress(text), allowRemote: this.settings.config.allowRemoteInspector });
   }
 
+  private async attachToGoPprof(): Promise<void> {
+    const text = await vscode.window.showInputBox({
+      title: 'gRPC Streams: Attach to Go pprof Endpoint',
+      prompt: 'The base URL where the Go server serves net/http/pprof (its goroutines are read; the process is not paused)',
+      placeHolder: 'http://127.0.0.1:6060',
+      value: 'http://127.0.0.1:6060',
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        try {
+          goroutineUrl(v);
+          return undefined;
+        } catch (e) {
+          return errorMessage(e);
+        }
+      },
+    });
+    if (!text) return;
+    await this.attachments.attach({ pprofUrl: text.trim(), allowRemote: false });
+  }
+
   private async detach(node?: StreamTreeNode): Promise<void> {
     const a = await this.attachmentFor(node, 'Detach from which process?');
     if (a) await this.attachments.detach(a);
@@ -117,7 +149,7 @@ export class StreamCommands implements vscode.Disposable {
     const targets = node
       ? [this.attachments.get(node.attachmentId)].filter((a): a is Attachment => !!a)
       : this.attachments.all.filter((a) => a.health.state !== 'agent-gone');
-    targets.forEach(requireAgent);
+    for (const a of targets) if (a.session) requireAgent(a);
     await Promise.all(targets.map((a) => this.attachments.refresh(a)));
   }
 
@@ -133,6 +165,12 @@ export class StreamCommands implements vscode.Disposable {
       void vscode.window.showWarningMessage(`gRPC Streams: stream ${ref.streamId} has already ended.`);
       return;
     }
+    const unavailable = cancelUnavailable(s);
+    if (unavailable) {
+      void vscode.window.showInformationMessage(`gRPC Streams: ${unavailable}`);
+      return;
+    }
+    const session = agentOf(a, 'Cancel');
     const ok = await vscode.window.showWarningMessage(
       `Cancel the ${s.kind} stream ${s.method} from ${s.peer}?`,
       { modal: true, detail: 'The server ends the call with status CANCELLED; its handler sees "cancelled" and the client gets an error.' },
@@ -140,7 +178,7 @@ export class StreamCommands implements vscode.Disposable {
     );
     if (ok !== 'Cancel Stream') return;
     // The engine answers once the call has ended, which can take a moment: show it in the view.
-    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () => a.session.cancel(s.id));
+    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () => session.cancel(s.id));
     if (!r.ok) throw new Error(r.error ?? `Could not cancel stream ${s.id}.`);
     const how = r.how === 'reset'
       ? 'its client was not reading, so its HTTP/2 stream was reset; the client gets CANCELLED when it reads again'
@@ -153,7 +191,7 @@ export class StreamCommands implements vscode.Disposable {
   private async probeConnections(node?: AttachmentRef): Promise<void> {
     const a = await this.attachmentFor(node, 'Probe the connections of which process?');
     if (!a) return;
-    requireAgent(a);
+    agentOf(a, 'Probe Connections');
     const probed = await this.probeNow(a);
     const text = probeResult(probed, deadStreams(a.store.streams.values()));
     this.log.info(`process ${a.store.pid}: ${text}`);
@@ -165,7 +203,7 @@ export class StreamCommands implements vscode.Disposable {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: sending a PING to every client of process ${a.store.pid}…` },
       async () => {
-        const probed = await a.session.probeAll(this.settings.config.probeTimeoutMs);
+        const probed = await agentOf(a, 'Probe Connections').probeAll(this.settings.config.probeTimeoutMs);
         await this.attachments.refresh(a);
         return probed;
       },
@@ -179,7 +217,7 @@ export class StreamCommands implements vscode.Disposable {
   private async cancelDeadStreams(node?: AttachmentRef | StreamTreeNode): Promise<void> {
     const a = await this.attachmentFor(node, 'Cancel the dead streams of which process?');
     if (!a) return;
-    requireAgent(a);
+    const session = agentOf(a, 'Cancel Dead Streams');
     // A server row (clicked, or selected when run from the palette) limits it to that server.
     const n = (node ?? this.view.selection[0]) as StreamTreeNode | AttachmentRef | undefined;
     const server = n && 'type' in n && n.type === 'server' && n.attachmentId === a.id ? a.store.servers.get(n.serverId) : undefined;
@@ -201,9 +239,9 @@ export class StreamCommands implements vscode.Disposable {
     if (ok !== 'Cancel Dead Streams') return;
     // Their connections, read before the ended calls leave the store.
     const connectionOf = new Map<string, string>();
-    for (const s of a.store.streams.values()) connectionOf.set(s.id, s.connectionId || `peer:${s.peer}`);
+    for (const s of a.store.streams.values()) connectionOf.set(s.id, connectionKey(s));
     // The agent ends what is dead at that moment: a client that answered again meanwhile is spared.
-    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () => a.session.cancelDead(server ? { serverId: server.id } : {}));
+    const r = await vscode.window.withProgress({ location: { viewId: ViewIds.streams } }, () => session.cancelDead(server ? { serverId: server.id } : {}));
     const text = cancelDeadResult(r, new Set(r.cancelled.map((id) => connectionOf.get(id) ?? id)).size);
     this.log.info(`${where}${server ? ` (process ${a.store.pid})` : ''}: ${text} Cancelled: ${r.cancelled.join(', ') || 'none'}.${r.failed.map((f) => ` ${f.id}: ${f.error}`).join('')}`);
     if (r.failed.length > 0 || r.cancelled.length === 0) void vscode.window.showWarningMessage(`gRPC Streams: ${text}`);
@@ -217,6 +255,7 @@ export class StreamCommands implements vscode.Disposable {
     if (ref) {
       const a = this.attachments.get(ref.attachmentId);
       const s = a?.store.streams.get(ref.streamId);
+      if (s?.waiting) return this.openWaitsAt(s);
       if (a && s) target = { a, serverId: s.serverId, method: s.method };
     } else if (n?.type === 'method') {
       const a = this.attachments.get(n.attachmentId);
@@ -226,12 +265,29 @@ export class StreamCommands implements vscode.Disposable {
       void vscode.window.showInformationMessage('gRPC Streams: select a stream or method in the Streams view first.');
       return;
     }
-    requireAgent(target.a);
-    const loc = await target.a.session.handlerLocation(target.serverId, target.method);
+    if (!target.a.session) {
+      // A Go method: the place its longest-waiting goroutine waits at.
+      const waiting = [...target.a.store.streams.values()].filter((s) => s.method === target.method && s.waitsAt).sort((x, y) => (x.waitingSince ?? 0) - (y.waitingSince ?? 0));
+      if (waiting[0]) return this.openWaitsAt(waiting[0]);
+      throw new Error(`no goroutine of ${target.method} says where it waits.`);
+    }
+    const loc = await agentOf(target.a, 'Go to Handler').handlerLocation(target.serverId, target.method);
     if (!loc) throw new Error(`the process did not say where the handler of ${target.method} is defined.`);
     if (!loc.url.startsWith('file:')) throw new Error(`the handler of ${target.method} is in ${loc.url}, which is not a file on this machine.`);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(loc.url));
     const pos = new vscode.Position(loc.line, loc.column);
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+  }
+
+  /** Opens the user's file at the line a Go handler goroutine waits at (where the fixes are offered). */
+  private async openWaitsAt(s: LiveStream): Promise<void> {
+    const w = s.waitsAt;
+    if (!w) throw new Error(`goroutine ${s.goroutine ?? s.id} waits in no frame of your own code (only grpc-go and the runtime are on its stack).`);
+    if (!existsSync(w.file)) throw new Error(`${w.file} (where ${w.function} waits) is not a file on this machine; the server was built elsewhere.`);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(w.file));
+    const line = Math.max(0, Math.min(doc.lineCount - 1, w.line - 1));
+    const col = doc.lineAt(line).firstNonWhitespaceCharacterIndex;
+    const pos = new vscode.Position(line, col);
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
   }
 
@@ -251,15 +307,15 @@ export class StreamCommands implements vscode.Disposable {
   private async exportSnapshot(node?: StreamTreeNode): Promise<void> {
     const a = await this.attachmentFor(node, 'Export the streams of which process?');
     if (!a) return;
-    requireAgent(a);
-    const snap = await a.session.refresh();
+    if (a.session) requireAgent(a);
+    const snap = await a.source.refresh();
     const uri = await vscode.window.showSaveDialog({
       title: 'Export gRPC streams snapshot',
       filters: { JSON: ['json'] },
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), `grpc-streams-${snap.pid}.json`),
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), `grpc-streams-${snap.pid || a.source.kind}.json`),
     });
     if (!uri) return;
-    const json = toListJson(snap, this.settings.config.suspectAfterMs);
+    const json = toListJson(snap, this.settings.config.suspectAfterMs, a.source.kind);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(json, null, 2) + '\n'));
     void vscode.window.showInformationMessage(`gRPC Streams: exported ${json.streams.length} streams to ${uri.fsPath}.`);
   }
@@ -285,7 +341,7 @@ export class StreamCommands implements vscode.Disposable {
     const all = this.attachments.all;
     if (all.length <= 1) return all[0];
     const pick = await vscode.window.showQuickPick(
-      all.map((a) => ({ label: `process ${a.store.pid}`, description: a.label, a })),
+      all.map((a) => ({ label: a.store.pid ? `process ${a.store.pid}` : a.label, description: a.store.pid ? a.label : undefined, a })),
       { placeHolder: question },
     );
     return pick?.a;

@@ -7,7 +7,7 @@ import { samplePoint, SeriesBuffer } from '../dashboard/series';
 import { errorMessage } from '../inspector/errors';
 import { healthDetail, healthNote } from '../model/treeModel';
 import type { AnalysisLoader } from './analysisLoader';
-import type { Attachment, AttachmentManager } from './attachments';
+import { processName, type Attachment, AttachmentManager } from './attachments';
 import { CommandIds } from './ids';
 import { locateKeepaliveFixes } from './keepaliveFixLocator';
 import type { Log } from './log';
@@ -55,7 +55,7 @@ export class DashboardPanel implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, `gRPC Streams: process ${attachment.store.pid}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, `gRPC Streams: ${processName(attachment)}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
     });
@@ -151,7 +151,7 @@ export class DashboardPanel implements vscode.Disposable {
     const c = this.deps.settings.config;
     return {
       type: 'init',
-      title: `process ${store.pid} · ${this.attachment.label}`,
+      title: processName(this.attachment),
       pid: store.pid,
       now: this.attachment.now(),
       settings: { idleWarningMs: c.idleWarningMs, suspectAfterMs: c.suspectAfterMs },

@@ -9,6 +9,7 @@ export const ViewIds = {
 export const CommandIds = {
   attachToProcess: 'grpcStreams.attachToProcess',
   attachToAddress: 'grpcStreams.attachToAddress',
+  attachToGoPprof: 'grpcStreams.attachToGoPprof',
   detach: 'grpcStreams.detach',
   reattach: 'grpcStreams.reattach',
   refresh: 'grpcStreams.refresh',
@@ -40,10 +41,14 @@ export const ItemContext = {
   process: 'grpcStreams.process',
   /** A process whose agent another client removed: offers Re-attach. */
   processAgentGone: 'grpcStreams.process.agentGone',
+  /** A Go server read from its goroutines: no Probe, no Cancel Dead Streams. */
+  processGo: 'grpcStreams.process.go',
   server: 'grpcStreams.server',
   method: 'grpcStreams.method',
   connection: 'grpcStreams.connection',
   stream: 'grpcStreams.stream',
+  /** A Go handler goroutine: Cancel is shown disabled (package.json enablement). */
+  streamGo: 'grpcStreams.stream.go',
   more: 'grpcStreams.more',
 } as const;
 
@@ -53,6 +58,7 @@ export const Settings = {
   idleWarningSeconds: 'idleWarningSeconds',
   suspectAfterSeconds: 'suspectAfterSeconds',
   refreshIntervalMs: 'refreshIntervalMs',
+  goPollIntervalSeconds: 'go.pollIntervalSeconds',
   allowRemoteInspector: 'allowRemoteInspector',
   autoAttach: 'autoAttach',
   maxStreamsPerMethod: 'maxStreamsPerMethod',

@@ -14,7 +14,7 @@ interface Site {
 }
 
 export async function locateKeepaliveFixes(attachment: Attachment, loader: AnalysisLoader, token?: vscode.CancellationToken): Promise<ServerFixInfo[]> {
-  const needing = [...attachment.store.servers.values()].filter((s) => s.keepalive.timeMs === null);
+  const needing = [...attachment.store.servers.values()].filter((s) => s.keepalive !== null && s.keepalive.timeMs === null);
   if (needing.length === 0) return [];
   const sites: Site[] = [];
   const analysis = loader.get();
@@ -29,7 +29,7 @@ export async function locateKeepaliveFixes(attachment: Attachment, loader: Analy
     if (!site && sites.length > 1) {
       // Prefer the file that also defines this server's handlers.
       const method = server.methods[0]?.path;
-      const loc = method ? await attachment.session.handlerLocation(server.id, method).catch(() => null) : null;
+      const loc = method && attachment.session ? await attachment.session.handlerLocation(server.id, method).catch(() => null) : null;
       const file = loc?.url.startsWith('file:') ? vscode.Uri.parse(loc.url).fsPath : null;
       site = sites.find((s) => s.file === file) ?? sites[0];
     }

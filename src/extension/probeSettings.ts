@@ -27,9 +27,10 @@ export class ProbeSettingsSync implements vscode.Disposable {
   private sync(): void {
     const want = probeSettingsFor(this.settings.config);
     for (const a of this.attachments.all) {
-      if (a.health.state !== 'ok' || sameProbeSettings(a.probe, want)) continue;
+      const session = a.session;
+      if (!session || a.health.state !== 'ok' || sameProbeSettings(a.probe, want)) continue;
       a.probe = want;
-      a.session.configureProbe(want).then(
+      session.configureProbe(want).then(
         () => this.log.info(`${a.label}: probe settings of process ${a.store.pid} now ${JSON.stringify(want)}.`),
         (e) => {
           // Told again at the next change, or when it answers again.

@@ -2,7 +2,7 @@
 // a click focuses the Streams view.
 import * as vscode from 'vscode';
 import { countSuspects, healthNote, staleSummary, statusBarText, type Counts } from '../model/treeModel';
-import type { AttachmentManager } from './attachments';
+import { processName, type AttachmentManager } from './attachments';
 import { CommandIds } from './ids';
 import type { Log } from './log';
 import type { SettingsWatcher } from './settings';
@@ -45,7 +45,7 @@ export class StreamStatusBar implements vscode.Disposable {
     this.item.text = `${stale ? '$(warning)' : '$(pulse)'} ${statusBarText(counts)}${stale ? ` · ${stale}` : ''}`;
     const lines = all.map((a) => {
       const note = healthNote(a.health.state);
-      return `process ${a.store.pid} (${a.label})${note ? `: ${note}` : ''}`;
+      return `${processName(a)}${note ? `: ${note}` : ''}`;
     });
     this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show the streams.\n${lines.join('\n')}`;
     this.item.backgroundColor = counts.suspect > 0 || stale ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -5,15 +5,18 @@
 import * as vscode from 'vscode';
 import {
   changedRows,
+  connectionKey,
   connectionRow,
   deadStreams,
   groupByConnection,
   groupByMethod,
   healthDetail,
   methodLabel,
+  goProcessDescription,
   processDescription,
   serverLabel,
   serverView,
+  streamName,
   streamRow,
   streamTooltip,
   visibleStreams,
@@ -21,7 +24,7 @@ import {
   type Grouping,
   type StreamRow,
 } from '../model/treeModel';
-import type { StreamRecord } from '../agent/protocol';
+import { libraryOf, type LiveStream } from '../model/liveStream';
 import type { Attachment, AttachmentChange, AttachmentManager } from './attachments';
 import type { TreeGrouping } from './grouping';
 import { ItemContext } from './ids';
@@ -125,12 +128,16 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     switch (node.type) {
       case 'process': {
         const health = a.health.state;
-        item.label = `process ${store.pid}`;
-        item.description = processDescription(a.label, store.node, store.streams.size, health);
+        const go = !a.session;
+        const library = [...store.servers.values()].map(libraryOf).join(', ') || 'no grpc-go server seen yet';
+        item.label = go ? 'Go server' : `process ${store.pid}`;
+        item.description = go ? goProcessDescription(a.label, library, store.streams.size, health) : processDescription(a.label, store.node, store.streams.size, health);
         item.iconPath = PROCESS_ICON[health];
-        item.contextValue = health === 'agent-gone' ? ItemContext.processAgentGone : ItemContext.process;
-        const detail = healthDetail(health);
-        item.tooltip = `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}${detail ? `\n\n${detail}` : ''}`;
+        item.contextValue = health === 'agent-gone' ? ItemContext.processAgentGone : go ? ItemContext.processGo : ItemContext.process;
+        const detail = healthDetail(health, go);
+        item.tooltip = go
+          ? `${a.label}: ${library}\nIts goroutines are read every ${this.config.goPollIntervalMs / 1000} s from net/http/pprof; the process is not paused.${detail ? `\n\n${detail}` : ''}`
+          : `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}${detail ? `\n\n${detail}` : ''}`;
         break;
       }
       case 'server': {
@@ -141,7 +148,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         item.label = serverLabel(server);
         item.description = view.description;
         item.iconPath = view.warning ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('server');
-        item.tooltip = view.warning ?? `Keepalive ${server.keepalive.timeMs} ms, timeout ${server.keepalive.timeoutMs ?? 20000} ms`;
+        item.tooltip = view.warning ?? (server.keepalive ? `Keepalive ${server.keepalive.timeMs} ms, timeout ${server.keepalive.timeoutMs ?? 20000} ms` : `${libraryOf(server)}: keepalive unknown (this source cannot read the server's options)`);
         item.contextValue = ItemContext.server;
         break;
       }
@@ -184,9 +191,9 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         item.description = row.description;
         item.iconPath = STATUS_ICON[row.status];
         item.tooltip = streamTooltip(s, row, now);
-        item.contextValue = ItemContext.stream;
+        item.contextValue = s.waiting ? ItemContext.streamGo : ItemContext.stream;
         item.collapsibleState = vscode.TreeItemCollapsibleState.None;
-        item.accessibilityInformation = { label: `${row.status} stream from ${s.peer}, ${methodLabel(s.method)}, ${row.description}` };
+        item.accessibilityInformation = { label: `${row.status} stream ${s.peer !== null ? `from ${s.peer}` : streamName(s)}, ${methodLabel(s.method)}, ${row.description}` };
         break;
       }
       case 'more': {
@@ -231,7 +238,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   }
 
   /** The streams under a method or connection: most idle first, at most maxStreamsPerMethod. */
-  private streamChildren(a: Attachment, parent: StreamTreeNode & { serverId: string }, streams: StreamRecord[]): StreamTreeNode[] {
+  private streamChildren(a: Attachment, parent: StreamTreeNode & { serverId: string }, streams: LiveStream[]): StreamTreeNode[] {
     const { shown, hidden } = visibleStreams(streams, a.now(), this.config.maxStreamsPerMethod);
     const children: StreamTreeNode[] = shown.map((s) =>
       this.node({ type: 'stream', id: `${parent.id}/${s.id}`, attachmentId: a.id, serverId: parent.serverId, path: s.method, streamId: s.id }),
@@ -246,9 +253,9 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   }
 
   /** The node a stream of this grouping sits under: its method's, or its connection's. */
-  private parentOf(attachmentId: string, s: Pick<StreamRecord, 'serverId' | 'method' | 'connectionId' | 'peer'>): StreamTreeNode | undefined {
+  private parentOf(attachmentId: string, s: Pick<LiveStream, 'serverId' | 'method' | 'connectionId' | 'peer' | 'id'>): StreamTreeNode | undefined {
     const server = `${attachmentId}/${s.serverId}`;
-    return this.nodes.get(this.grouping === 'connection' ? `${server}/${CONNECTION_PREFIX}${s.connectionId || `peer:${s.peer}`}` : `${server}/${s.method}`);
+    return this.nodes.get(this.grouping === 'connection' ? `${server}/${CONNECTION_PREFIX}${connectionKey(s)}` : `${server}/${s.method}`);
   }
 
   getParent(node: StreamTreeNode): StreamTreeNode | undefined {

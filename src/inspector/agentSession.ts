@@ -1,6 +1,7 @@
 // One attachment to one process: installs the agent through the inspector, adopts what is already
 // running, receives the agent's pushed deltas, and answers requests (refresh, cancel, handler
 // location). Everything it owns (timers, listeners, binding) goes when its connection goes.
+import type { LiveSource } from '../sources/source';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -119,7 +120,9 @@ async function closeInspectorAfter(cdp: CdpConnection): Promise<void> {
   }, 2000).catch(() => undefined);
 }
 
-export class AgentSession {
+/** The Node source: the agent inside the process, reached through its inspector. */
+export class AgentSession implements LiveSource {
+  readonly kind = 'node' as const;
   private readonly events = new EventEmitter();
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private heartbeatPending = false;

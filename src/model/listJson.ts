@@ -1,22 +1,30 @@
-// The `list --json` shape (also Export Snapshot…): the agent's records plus idle time and verdict.
-import type { AgentSnapshot, ServerRecord, StreamRecord } from '../agent/protocol';
+// The `list --json` shape (also Export Snapshot…): any source's records plus idle time and verdict;
+// every source gives the same fields, null where it cannot know them.
+import type { LiveServer, LiveSnapshot, LiveStream, StreamSource, WaitsAt } from './liveStream';
+
+/** What a list names as its source: a stream's source, or channelz (connections, not streams). */
+export type SourceKind = StreamSource | 'channelz';
 import { idleMs, judgeStream } from './suspect';
 
-export interface JudgedStream extends StreamRecord {
+export interface JudgedStream extends LiveStream {
+  source: StreamSource;
+  goroutine: number | null;
+  waitsAt: WaitsAt | null;
   idleMs: number;
   suspect: boolean;
   reasons: string[];
 }
 
 export interface ListJson {
+  source: SourceKind;
   pid: number;
   node: string;
   grpcJs: string[];
-  servers: ServerRecord[];
+  servers: LiveServer[];
   streams: JudgedStream[];
 }
 
-export function judgeAll(streams: Iterable<StreamRecord>, servers: Map<string, ServerRecord>, now: number, thresholdMs: number): JudgedStream[] {
+export function judgeAll(streams: Iterable<LiveStream>, servers: Map<string, LiveServer>, now: number, thresholdMs: number): JudgedStream[] {
   const out: JudgedStream[] = [];
   for (const s of streams) {
     const v = judgeStream(s, servers.get(s.serverId), now, thresholdMs);
@@ -43,14 +51,19 @@ export function judgeAll(streams: Iterable<StreamRecord>, servers: Map<string, S
       queuedBytes: s.queuedBytes,
       suspect: v.suspect,
       reasons: v.reasons,
+      source: s.source ?? 'node',
+      goroutine: s.goroutine ?? null,
+      waitsAt: s.waitsAt ?? null,
+      ...(s.waiting ? { waiting: s.waiting, waitReason: s.waitReason ?? null, waitingSince: s.waitingSince ?? null, waitingSinceBasis: s.waitingSinceBasis ?? null } : {}),
     });
   }
   return out;
 }
 
-export function toListJson(snapshot: AgentSnapshot, thresholdMs: number): ListJson {
+export function toListJson(snapshot: LiveSnapshot, thresholdMs: number, source: SourceKind = 'node'): ListJson {
   const servers = new Map(snapshot.servers.map((s) => [s.id, s]));
   return {
+    source,
     pid: snapshot.pid,
     node: snapshot.node,
     grpcJs: snapshot.grpcJs,

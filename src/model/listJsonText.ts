@@ -23,6 +23,7 @@ export function writeListJson(packed: PackedSnapshot, thresholdMs: number, write
   checkPacked(packed);
   const { strings, streams: f, now } = packed;
   const head = [
+    `  "source": "node"`,
     `  "pid": ${JSON.stringify(packed.pid)}`,
     `  "node": ${JSON.stringify(packed.node)}`,
     `  "grpcJs": ${JSON.stringify(packed.grpcJs)}`,
@@ -74,7 +75,7 @@ export function writeListJson(packed: PackedSnapshot, thresholdMs: number, write
         `"peer":${quoted[f[i + AT.peer] as number]},"startedAt":${r.startedAt},"observedSince":${r.observedSince},"lastReceivedAt":${r.lastReceivedAt},` +
         `"lastSentAt":${r.lastSentAt},"received":${f[i + AT.received]},"sent":${f[i + AT.sent]},"idleMs":${idleMs(r, now)},"deadline":${deadline},` +
         `"state":${quoted[state]},"connectionId":${quoted[connection]},"liveness":${quoted[liveness]},"livenessCheckedAt":${r.livenessCheckedAt},` +
-        `"rttMs":${r.rttMs},"queuedBytes":${r.queuedBytes},"suspect":${a.suspect},"reasons":${reasons}}`;
+        `"rttMs":${r.rttMs},"queuedBytes":${r.queuedBytes},"suspect":${a.suspect},"reasons":${reasons},"source":"node","goroutine":null,"waitsAt":null}`;
     if (chunk.length >= CHUNK_CHARS) {
       write(chunk);
       chunk = '';

@@ -1,6 +1,7 @@
-// The client-side copy of one process's streams: a snapshot plus the agent's deltas, with the
+// The client-side copy of one process's streams: a snapshot (from any source) plus the agent's deltas, with the
 // ids that changed reported to listeners so views update only what changed.
-import type { AgentDelta, AgentSnapshot, EndedCall, ServerRecord, StreamRecord } from '../agent/protocol';
+import type { AgentDelta, EndedCall } from '../agent/protocol';
+import type { LiveServer, LiveSnapshot, LiveStream } from './liveStream';
 
 export interface StoreChange {
   /** Streams added or updated. */
@@ -11,8 +12,8 @@ export interface StoreChange {
 }
 
 export class StreamStore {
-  readonly streams = new Map<string, StreamRecord>();
-  readonly servers = new Map<string, ServerRecord>();
+  readonly streams = new Map<string, LiveStream>();
+  readonly servers = new Map<string, LiveServer>();
   ended: EndedCall[] = [];
   pid = 0;
   node = '';
@@ -21,12 +22,12 @@ export class StreamStore {
   clockOffsetMs = 0;
   private historySize = 200;
 
-  constructor(snapshot?: AgentSnapshot, localNow = Date.now()) {
+  constructor(snapshot?: LiveSnapshot, localNow = Date.now()) {
     if (snapshot) this.reset(snapshot, localNow);
   }
 
   /** Replaces everything; returns what changed against the previous state. */
-  reset(snapshot: AgentSnapshot, localNow = Date.now()): StoreChange {
+  reset(snapshot: LiveSnapshot, localNow = Date.now()): StoreChange {
     const before = new Set(this.streams.keys());
     this.pid = snapshot.pid;
     this.node = snapshot.node;

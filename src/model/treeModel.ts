@@ -1,7 +1,9 @@
 // What the Streams tree shows, computed without VS Code: grouping, labels, descriptions, status,
 // and which rows a tick changes. The VS Code provider only turns these into TreeItems.
-import type { Liveness, ProbeSettings, ServerRecord, StreamRecord } from '../agent/protocol';
+import type { LiveStream, LiveServer } from './liveStream';
+import type { Liveness, ProbeSettings } from '../agent/protocol';
 import type { StreamStore } from './streamStore';
+import { libraryOf } from './liveStream';
 import { assessStream, formatBytes, formatSeconds, idleMs, isSuspect, keepaliveVerdict, suspectReasons } from './suspect';
 
 /** Dead: its connection did not answer a PING (it is suspect too, and more than suspect). */
@@ -38,63 +40,100 @@ export function formatIdleShort(ms: number): string {
 }
 
 /** What a PING told of the client, in a few words: 'alive 0.3 ms', 'dead', or null when not asked yet. */
-export function livenessText(s: Pick<StreamRecord, 'liveness' | 'rttMs'>): string | null {
+export function livenessText(s: Pick<LiveStream, 'liveness' | 'rttMs'>): string | null {
   if (s.liveness === 'alive') return typeof s.rttMs === 'number' ? `alive ${s.rttMs.toFixed(1)} ms` : 'alive';
   return s.liveness === 'dead' ? 'dead' : null;
 }
 
 /** The same in a sentence, with when it was asked (tooltips). */
-export function livenessSentence(s: Pick<StreamRecord, 'liveness' | 'rttMs' | 'livenessCheckedAt'>, now: number): string {
+export function livenessSentence(s: Pick<LiveStream, 'liveness' | 'rttMs' | 'livenessCheckedAt'>, now: number): string {
   const when = typeof s.livenessCheckedAt === 'number' ? ` (${formatSeconds(Math.max(0, now - s.livenessCheckedAt))} ago)` : '';
   if (s.liveness === 'alive') return `the client answered a PING${typeof s.rttMs === 'number' ? ` in ${s.rttMs.toFixed(1)} ms` : ''}${when}: it is there, even if it sends nothing`;
   if (s.liveness === 'dead') return `the client did not answer a PING${when}: it is gone`;
   return 'not probed yet (a PING is sent once a stream on the connection has been silent for the idle threshold, or on Probe Connections)';
 }
 
+/** Where a Go goroutine waits, short: `main.go:57`. */
+export function waitsAtShort(w: LiveStream['waitsAt']): string {
+  return w ? `${w.file.split(/[\\/]/).pop()}:${w.line}` : 'where unknown';
+}
+
+/** A stream's label when it stands for itself: its peer, else its goroutine, else its id. */
+export function streamName(s: Pick<LiveStream, 'peer' | 'goroutine' | 'id'>): string {
+  return s.peer ?? (typeof s.goroutine === 'number' ? `goroutine ${s.goroutine}` : s.id);
+}
+
 /** A row's label is the peer under a method, and the method under a connection (whose peer is its label). */
-export function streamRow(s: StreamRecord, server: ServerRecord | undefined, now: number, settings: TreeSettings, labelBy: 'peer' | 'method' = 'peer'): StreamRow {
+export function streamRow(s: LiveStream, server: LiveServer | undefined, now: number, settings: TreeSettings, labelBy: 'peer' | 'method' = 'peer'): StreamRow {
   const idle = idleMs(s, now);
   const a = assessStream(s, server, now, settings.suspectAfterMs);
   const status: StreamStatus = a.cause === 'dead' ? 'dead' : a.suspect ? 'suspect' : idle > settings.idleWarningMs ? 'idle' : 'active';
+  const label = labelBy === 'method' ? methodLabel(s.method) : streamName(s);
+  const reasons = a.suspect ? suspectReasons(s.kind, a, server, settings.suspectAfterMs, s) : [];
+  if (s.waiting) {
+    // A Go handler goroutine: how it waits, for how long, and where in the user's code.
+    const how = s.waiting === 'handler' ? s.waitReason ?? 'running' : s.waiting;
+    return { id: s.id, label, description: `${how} ${formatIdleShort(idle)} · ${waitsAtShort(s.waitsAt)}`, status, reasons };
+  }
   const half = s.state === 'half_closed' && s.kind !== 'unary' && s.kind !== 'server_stream' ? ' · half-closed' : '';
   const queued = (s.queuedBytes ?? 0) >= QUEUED_NOTE_BYTES ? ` · ${formatBytes(s.queuedBytes ?? 0)} queued` : '';
   // Dead first, where a narrow view still shows it; a live client's round trip last.
   const alive = s.liveness === 'alive' ? ` · ${livenessText(s)}` : '';
   return {
     id: s.id,
-    label: labelBy === 'method' ? methodLabel(s.method) : s.peer,
-    description: `${status === 'dead' ? 'dead · ' : ''}idle ${formatIdleShort(idle)} · ↓${s.received} ↑${s.sent} · ${s.kind}${half}${queued}${alive}`,
+    label,
+    description: `${status === 'dead' ? 'dead · ' : ''}idle ${formatIdleShort(idle)} · ↓${s.received ?? '?'} ↑${s.sent ?? '?'} · ${s.kind ?? 'stream'}${half}${queued}${alive}`,
     status,
-    reasons: a.suspect ? suspectReasons(s.kind, a, server, settings.suspectAfterMs, s) : [],
+    reasons,
   };
 }
 
-/** Tooltip text: every field of the agent's record, plus the verdict. */
-export function streamTooltip(s: StreamRecord, row: StreamRow, now: number): string {
+/** Why a stream's Cancel is not available, or null when it is: Go offers no way to end a call from outside. */
+export function cancelUnavailable(s: Pick<LiveStream, 'source'>): string | null {
+  return s.source === 'go-pprof' || s.source === 'go-delve'
+    ? 'Cancel is not available for Go: grpc-go has no way to end another goroutine\'s call from outside the process; end it in the handler (an idle timeout on Recv) or close the client.'
+    : null;
+}
+
+/** Tooltip text: every field the source knows (unknown ones say so), plus the verdict. */
+export function streamTooltip(s: LiveStream, row: StreamRow, now: number): string {
   const t = (v: number | null): string => (v === null ? '—' : new Date(v).toISOString());
-  const queued = typeof s.queuedBytes === 'number' ? `${formatBytes(s.queuedBytes)} written by the handler and not yet taken by the client` : 'not known';
-  const lines = [
-    `${s.method} (${s.kind})`,
-    `id: ${s.id} · server: ${s.serverId || '?'}`,
-    `peer: ${s.peer}`,
-    `state: ${s.state}`,
-    `started: ${s.startedAt === null ? 'before attach' : t(s.startedAt)}`,
-    `observed since: ${t(s.observedSince)}`,
-    `last received: ${t(s.lastReceivedAt)}`,
-    `last sent: ${t(s.lastSentAt)}`,
-    `received: ${s.received} · sent: ${s.sent}`,
-    `deadline: ${s.deadline === null ? 'none' : t(s.deadline)}`,
-    `idle: ${formatSeconds(idleMs(s, now))}`,
-    `connection: ${s.connectionId || 'not known'} · client: ${livenessSentence(s, now)}`,
-    `queued: ${queued}`,
-  ];
+  const known = (v: string | number | null): string => (v === null ? 'unknown' : String(v));
+  const lines = [`${s.method} (${s.kind ?? 'kind unknown'})`, `id: ${s.id} · server: ${s.serverId || '?'}`, `peer: ${known(s.peer)}`];
+  if (s.waiting) {
+    const basis = s.waitingSinceBasis === 'runtime' ? 'the runtime\'s count, in whole minutes' : 'since this tool first saw it wait there';
+    lines.push(
+      `goroutine: ${known(s.goroutine ?? null)} (${s.source})`,
+      `waiting: ${s.waiting === 'recv' ? 'in Recv, for the client\'s next message' : s.waiting === 'send' ? 'in Send, for the client to read (HTTP/2 flow control)' : `in the handler's own code (${s.waitReason ?? 'running'})`}`,
+      `for: ${formatSeconds(idleMs(s, now))} (${basis})`,
+      `waits at: ${s.waitsAt ? `${s.waitsAt.function} (${s.waitsAt.file}:${s.waitsAt.line})` : 'unknown'}`,
+      'messages, deadline, connection: unknown (a goroutine stack does not show them)',
+    );
+    const why = cancelUnavailable(s);
+    if (why) lines.push(why);
+  } else {
+    const queued = typeof s.queuedBytes === 'number' ? `${formatBytes(s.queuedBytes)} written by the handler and not yet taken by the client` : 'not known';
+    lines.push(
+      `state: ${known(s.state)}`,
+      `started: ${s.startedAt === null ? 'before attach' : t(s.startedAt)}`,
+      `observed since: ${t(s.observedSince)}`,
+      `last received: ${t(s.lastReceivedAt)}`,
+      `last sent: ${t(s.lastSentAt)}`,
+      `received: ${known(s.received)} · sent: ${known(s.sent)}`,
+      `deadline: ${s.deadline === null ? 'none' : t(s.deadline)}`,
+      `idle: ${formatSeconds(idleMs(s, now))}`,
+      `connection: ${s.connectionId || 'not known'} · client: ${livenessSentence(s, now)}`,
+      `queued: ${queued}`,
+    );
+  }
   if (row.status === 'dead') lines.push('', `Dead: ${row.reasons.join('; ')}`);
   else if (row.status === 'suspect') lines.push('', `Suspect: ${row.reasons.join('; ')}`);
   return lines.join('\n');
 }
 
-export function serverLabel(s: ServerRecord): string {
-  return s.addresses.length > 0 ? s.addresses.join(', ') : `server ${s.id} (not listening)`;
+export function serverLabel(s: LiveServer): string {
+  if (s.addresses.length > 0) return s.addresses.join(', ');
+  return s.library !== undefined ? `${s.library} server` : `server ${s.id} (not listening)`;
 }
 
 export interface ServerView {
@@ -103,18 +142,23 @@ export interface ServerView {
 }
 
 /** `dead` is how many of its open streams are on a connection that did not answer a PING. */
-export function serverView(s: ServerRecord, openStreams: number, settings: TreeSettings, dead = 0): ServerView {
+export function serverView(s: LiveServer, openStreams: number, settings: TreeSettings, dead = 0): ServerView {
   const verdict = keepaliveVerdict(s, settings.suspectAfterMs);
   const warning =
     verdict === 'none'
       ? 'No keepalive in force: a client that vanishes without closing its connection leaves its streams open forever. Set grpc.keepalive_time_ms and grpc.keepalive_timeout_ms.'
       : verdict === 'too-slow'
-        ? `Keepalive every ${formatSeconds(s.keepalive.timeMs ?? 0)} is slower than the suspect threshold; vanished clients are noticed late.`
+        ? `Keepalive every ${formatSeconds(s.keepalive?.timeMs ?? 0)} is slower than the suspect threshold; vanished clients are noticed late.`
         : verdict === 'buggy'
           ? `grpc-js ${s.grpcJsVersion} may leave a dead connection open after a keepalive timeout (grpc-node #2953); upgrade to 1.14.2 or newer.`
           : null;
-  const ka = s.keepalive.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(s.keepalive.timeMs)}`;
-  return { warning, description: `${openStreams} open${dead > 0 ? ` · ${dead} dead` : ''} · ${ka} · grpc-js ${s.grpcJsVersion}` };
+  return { warning, description: `${openStreams} open${dead > 0 ? ` · ${dead} dead` : ''} · ${keepaliveShort(s.keepalive)} · ${libraryOf(s)}` };
+}
+
+/** `keepalive 30 s`, `no keepalive`, or `keepalive unknown` when the source cannot read the options. */
+export function keepaliveShort(k: LiveServer['keepalive']): string {
+  if (k === null) return 'keepalive unknown';
+  return k.timeMs === null ? 'no keepalive' : `keepalive ${formatSeconds(k.timeMs)}`;
 }
 
 export function methodLabel(path: string): string {
@@ -122,8 +166,8 @@ export function methodLabel(path: string): string {
 }
 
 /** Streams of a server grouped by method, methods in the server's order then any others. */
-export function groupByMethod(store: StreamStore, serverId: string): Map<string, StreamRecord[]> {
-  const groups = new Map<string, StreamRecord[]>();
+export function groupByMethod(store: StreamStore, serverId: string): Map<string, LiveStream[]> {
+  const groups = new Map<string, LiveStream[]>();
   const server = store.servers.get(serverId);
   for (const m of server?.methods ?? []) groups.set(m.path, []);
   for (const s of store.streams.values()) {
@@ -135,6 +179,11 @@ export function groupByMethod(store: StreamStore, serverId: string): Map<string,
   return groups;
 }
 
+/** A stream's connection: the agent's id, else `peer:PEER` (an unknown peer makes a connection of its own). */
+export function connectionKey(s: Pick<LiveStream, 'connectionId' | 'peer' | 'id'>): string {
+  return s.connectionId || (s.peer !== null ? `peer:${s.peer}` : `stream:${s.id}`);
+}
+
 /** The streams of one client connection (an HTTP/2 session) and what its last PING told. */
 export interface ConnectionGroup {
   /** The agent's connection id, or `peer:PEER` for streams whose connection is not known. */
@@ -144,7 +193,7 @@ export interface ConnectionGroup {
   liveness: Liveness;
   rttMs: number | null;
   livenessCheckedAt: number | null;
-  streams: StreamRecord[];
+  streams: LiveStream[];
 }
 
 const LIVENESS_ORDER: Record<Liveness, number> = { dead: 0, unknown: 1, alive: 2 };
@@ -157,9 +206,9 @@ export function groupByConnection(store: StreamStore, serverId: string): Connect
   const groups = new Map<string, ConnectionGroup>();
   for (const s of store.streams.values()) {
     if (s.serverId !== serverId) continue;
-    const key = s.connectionId || `peer:${s.peer}`;
+    const key = connectionKey(s);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, connectionId: s.connectionId ?? '', peer: s.peer, liveness: 'unknown', rttMs: null, livenessCheckedAt: null, streams: [] }));
+    if (!g) groups.set(key, (g = { key, connectionId: s.connectionId ?? '', peer: s.peer ?? 'unknown peer', liveness: 'unknown', rttMs: null, livenessCheckedAt: null, streams: [] }));
     g.streams.push(s);
     // Every stream of a connection shares its PING's answer; the latest word counts.
     if ((s.livenessCheckedAt ?? -1) >= (g.livenessCheckedAt ?? -1) && s.liveness) {
@@ -192,7 +241,7 @@ export function connectionRow(g: ConnectionGroup, now: number): ConnectionRow {
 }
 
 /** Which streams to list under a method: most idle first, at most the configured number. */
-export function visibleStreams(streams: StreamRecord[], now: number, max: number): { shown: StreamRecord[]; hidden: number } {
+export function visibleStreams(streams: LiveStream[], now: number, max: number): { shown: LiveStream[]; hidden: number } {
   const sorted = [...streams].sort((a, b) => idleMs(b, now) - idleMs(a, now) || a.id.localeCompare(b.id));
   return { shown: sorted.slice(0, max), hidden: Math.max(0, sorted.length - max) };
 }
@@ -222,13 +271,13 @@ export interface DeadCounts {
   ids: string[];
 }
 
-export function deadStreams(streams: Iterable<StreamRecord>, serverId?: string): DeadCounts {
+export function deadStreams(streams: Iterable<LiveStream>, serverId?: string): DeadCounts {
   const ids: string[] = [];
   const connections = new Set<string>();
   for (const s of streams) {
     if (s.liveness !== 'dead' || (serverId !== undefined && s.serverId !== serverId)) continue;
     ids.push(s.id);
-    connections.add(s.connectionId || `peer:${s.peer}`);
+    connections.add(connectionKey(s));
   }
   return { streams: ids.length, connections: connections.size, ids };
 }
@@ -299,7 +348,10 @@ export function healthNote(state: HealthState): string | null {
 }
 
 /** One sentence on what a stale process means for what is shown, or null when it is live. */
-export function healthDetail(state: HealthState): string | null {
+export function healthDetail(state: HealthState, polled = false): string | null {
+  if (state === 'not-answering' && polled) {
+    return 'The last read of its goroutines failed (the server stopped, or its pprof endpoint is down): this is what it showed when it last answered; reading goes on.';
+  }
   if (state === 'not-answering') {
     return 'The process does not answer (stopped, at a breakpoint, or busy): this is what it showed when it last answered, and idle times are held there until it answers again.';
   }
@@ -312,6 +364,13 @@ export function healthDetail(state: HealthState): string | null {
 /** The process row's description: the stale note first, where a narrow view still shows it. */
 export function processDescription(label: string, node: string, open: number, state: HealthState): string {
   const base = `${label} · node ${node} · ${open} open`;
+  const note = healthNote(state);
+  return note ? `${note} · ${base}` : base;
+}
+
+/** A Go server's row: where it is read from, its grpc-go, its handler goroutines. */
+export function goProcessDescription(label: string, library: string, handlers: number, state: HealthState): string {
+  const base = `${label} · ${library} · ${handlers} handler goroutine${handlers === 1 ? '' : 's'}`;
   const note = healthNote(state);
   return note ? `${note} · ${base}` : base;
 }

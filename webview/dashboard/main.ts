@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import type { ServerRecord, StreamRecord } from '../../src/agent/protocol';
+import type { LiveServer, LiveStream } from '../../src/model/liveStream';
 import type { DashboardSettings, FromWebview, ServerFixInfo, ToWebview } from '../../src/dashboard/protocol';
 import { idleHistogram, SERIES_SECONDS, type SeriesPoint } from '../../src/dashboard/series';
 import { serverView } from '../../src/model/treeModel';
@@ -19,8 +19,8 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const streams = new Map<string, StreamRecord>();
-const servers = new Map<string, ServerRecord>();
+const streams = new Map<string, LiveStream>();
+const servers = new Map<string, LiveServer>();
 let series: SeriesPoint[] = [];
 let settings: DashboardSettings = { idleWarningMs: 30_000, suspectAfterMs: 60_000 };
 let fixes: ServerFixInfo[] = [];

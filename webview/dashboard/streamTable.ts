@@ -1,7 +1,7 @@
 // The stream table: sortable, filterable, and virtual: only the rows in view exist in the DOM,
 // so 10,000 streams scroll as smoothly as 10.
-import type { ServerRecord, StreamRecord } from '../../src/agent/protocol';
-import { clientCell, filterRows, formatDuration, queuedCell, sortRows, toRow, visibleRange, type LivenessFilter, type SortKey, type StateFilter, type TableRow } from '../../src/dashboard/table';
+import type { LiveServer, LiveStream } from '../../src/model/liveStream';
+import { clientCell, filterRows, knownCell, formatDuration, queuedCell, sortRows, toRow, visibleRange, type LivenessFilter, type SortKey, type StateFilter, type TableRow } from '../../src/dashboard/table';
 import { judgeStream } from '../../src/model/suspect';
 
 export const ROW_HEIGHT = 26;
@@ -129,12 +129,12 @@ export class StreamTable {
   private readonly root: HTMLElement;
 
   /** Recomputes rows from the records (time moved, or data changed) and repaints what is in view. */
-  private records = new Map<string, StreamRecord>();
-  private servers = new Map<string, ServerRecord>();
+  private records = new Map<string, LiveStream>();
+  private servers = new Map<string, LiveServer>();
   private now = 0;
   private suspectAfterMs = 60_000;
 
-  setData(streams: Map<string, StreamRecord>, servers: Map<string, ServerRecord>, now: number, suspectAfterMs: number): void {
+  setData(streams: Map<string, LiveStream>, servers: Map<string, LiveServer>, now: number, suspectAfterMs: number): void {
     this.records = streams;
     this.servers = servers;
     this.now = now;
@@ -201,15 +201,15 @@ export class StreamTable {
     if (r.suspect && record) row.title = `${r.liveness === 'dead' ? 'Dead' : 'Suspect'}: ${judgeStream(record, this.servers.get(record.serverId), this.now, this.suspectAfterMs).reasons.join('; ')}`;
     const text: Record<SortKey, string> = {
       method: r.method,
-      peer: r.peer,
+      peer: knownCell(r.peer),
       client: clientCell(r),
       idle: formatDuration(r.idleMs),
       queued: queuedCell(r),
       state: r.suspect ? 'suspect' : r.state.replace('_', '-'),
-      kind: r.kind,
+      kind: knownCell(r.kind),
       age: formatDuration(r.ageMs),
-      received: String(r.received),
-      sent: String(r.sent),
+      received: knownCell(r.received),
+      sent: knownCell(r.sent),
     };
     for (const { key, numeric } of COLUMNS) {
       const c = document.createElement('span');
@@ -228,8 +228,9 @@ export class StreamTable {
       b.setAttribute('secondary', '');
       b.dataset.action = action;
       b.dataset.id = r.id;
-      b.setAttribute('aria-label', `${verb} ${r.method} from ${r.peer}`);
-      b.title = action === 'cancel' ? 'Cancel Stream' : 'Go to Handler';
+      b.setAttribute('aria-label', `${verb} ${r.method} from ${r.peer ?? 'an unknown peer'}`);
+      b.title = action === 'cancel' ? r.cancelUnavailable ?? 'Cancel Stream' : 'Go to Handler';
+      if (action === 'cancel' && r.cancelUnavailable) b.setAttribute('disabled', '');
       b.textContent = label;
       actions.append(b);
     }

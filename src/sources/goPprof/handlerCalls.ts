@@ -1,18 +1,17 @@
 // From goroutines to the gRPC calls a grpc-go server is handling: each goroutine that runs a
 // generated `_<Service>_<Method>_Handler` is one call, with where it waits in the user's code.
 // What a stack cannot tell (the peer, message counts, exactly how long below a minute) is null.
+import type { GoWaiting } from '../../model/liveStream';
 import type { GoFrame, Goroutine } from './goroutineDump';
 
-export type GoWait = 'recv' | 'send-blocked' | 'other';
-
 export interface GoHandlerCall {
-  /** `g25`: the goroutine, unique while it lives. */
-  id: string;
-  /** `grpc_testing.TestService/StreamingInputCall`: the Go package of the generated code, the service and method. */
+  /** The goroutine's id: unique for the life of the process (the runtime never reuses one). */
+  goroutine: number;
+  /** `/grpc_testing.TestService/StreamingInputCall`: the Go package of the generated code, the service and method. */
   method: string;
   kind: 'unary' | 'stream';
-  /** recv: blocked in Recv (waiting for the client); send-blocked: in Send, waiting for the client to read. */
-  waiting: GoWait;
+  /** recv: blocked in Recv (waiting for the client); send: in Send, waiting for the client to read; handler: its own code. */
+  waiting: GoWaiting;
   /** The runtime's wait reason (`select`, `chan receive`, …). */
   state: string;
   waitMinutes: number | null;
@@ -50,10 +49,10 @@ export function handlerCalls(goroutines: Goroutine[]): GoHandlerCall[] {
     const sendBlocked = funcs.some((f) => f === `${GRPC}.(*serverStream).SendMsg`) && funcs.some((f) => /\(\*writeQuota\)\.get$/.test(f));
     const outer = g.frames.slice(at + 1).map((f) => f.func);
     out.push({
-      id: `g${g.id}`,
-      method: `${packageOf(g.frames[at].func)}.${m[1]}/${m[2]}`,
+      goroutine: g.id,
+      method: `/${packageOf(g.frames[at].func)}.${m[1]}/${m[2]}`,
       kind: outer.some((f) => f.endsWith('(*Server).processUnaryRPC')) ? 'unary' : 'stream',
-      waiting: recv ? 'recv' : sendBlocked ? 'send-blocked' : 'other',
+      waiting: recv ? 'recv' : sendBlocked ? 'send' : 'handler',
       state: g.state,
       waitMinutes: g.waitMinutes,
       where: inner.find((f) => !isLibraryFrame(f)) ?? null,
@@ -62,12 +61,13 @@ export function handlerCalls(goroutines: Goroutine[]): GoHandlerCall[] {
   return out;
 }
 
-/** Why a handler goroutine is suspect, or [] when nothing says it is. */
-export function goSuspectReasons(c: GoHandlerCall, thresholdMs: number): string[] {
-  const minutes = c.waitMinutes ?? 0;
-  if (c.waiting === 'send-blocked') return ['blocked in Send: the client stopped reading (HTTP/2 flow control)'];
-  if (c.waiting === 'recv' && minutes * 60_000 >= thresholdMs) {
-    return [`blocked in Recv for ${minutes} min or more: the client sends nothing (the runtime counts whole minutes, up to about 2 low)`];
+/** The grpc-go version a stack's module paths name (`google.golang.org/grpc@v1.75.0/server.go`), or null. */
+export function grpcGoVersion(goroutines: Goroutine[]): string | null {
+  for (const g of goroutines) {
+    for (const f of g.frames) {
+      const m = /google\.golang\.org\/grpc@(v[^/\\]+)[/\\]/.exec(f.file);
+      if (m) return m[1];
+    }
   }
-  return [];
+  return null;
 }

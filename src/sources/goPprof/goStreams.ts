@@ -1,0 +1,85 @@
+// A Go server's handler goroutines as the one stream model: each read of the goroutines becomes a
+// LiveSnapshot, and the tracker remembers since when each goroutine has waited the way it does, at
+// the same place, so a wait below the runtime's first whole minute still has a length.
+import type { LiveServer, LiveSnapshot, LiveStream, StreamSource } from '../../model/liveStream';
+import type { GoHandlerCall } from './handlerCalls';
+
+/** All handler goroutines of a dump belong to one server: a stack does not tell which *grpc.Server runs it. */
+export const GO_SERVER_ID = 'grpc-go';
+
+export interface GoRead {
+  /** When the goroutines were read (epoch ms, this side's clock). */
+  now: number;
+  calls: GoHandlerCall[];
+  /** The grpc-go version the stacks' module paths name, or null. */
+  grpcVersion: string | null;
+  /** The process id when the source knows it (Delve), else 0. */
+  pid: number;
+}
+
+interface Seen {
+  key: string;
+  since: number;
+  firstSeen: number;
+}
+
+export class GoCallTracker {
+  private readonly seen = new Map<number, Seen>();
+
+  constructor(private readonly source: StreamSource) {}
+
+  /** The read as a snapshot; goroutines no longer there are forgotten. */
+  snapshot(read: GoRead): LiveSnapshot {
+    const streams: LiveStream[] = [];
+    const methods = new Map<string, 'unary' | null>();
+    const alive = new Set<number>();
+    for (const c of read.calls) {
+      alive.add(c.goroutine);
+      const key = `${c.waiting} ${c.state} ${c.where ? `${c.where.file}:${c.where.line}` : ''}`;
+      let seen = this.seen.get(c.goroutine);
+      if (!seen) this.seen.set(c.goroutine, (seen = { key, since: read.now, firstSeen: read.now }));
+      else if (seen.key !== key) Object.assign(seen, { key, since: read.now });
+      // The runtime's whole minutes (up to about 2 low) when they say more than our own sightings.
+      const runtimeSince = c.waitMinutes !== null ? read.now - c.waitMinutes * 60_000 : null;
+      const byRuntime = runtimeSince !== null && runtimeSince < seen.since;
+      methods.set(c.method, c.kind === 'unary' ? 'unary' : null);
+      streams.push({
+        id: `g${c.goroutine}`,
+        serverId: GO_SERVER_ID,
+        method: c.method,
+        kind: c.kind === 'unary' ? 'unary' : null,
+        peer: null,
+        startedAt: null,
+        observedSince: seen.firstSeen,
+        received: null,
+        sent: null,
+        lastReceivedAt: null,
+        lastSentAt: null,
+        deadline: null,
+        state: null,
+        connectionId: null,
+        queuedBytes: null,
+        liveness: 'unknown',
+        livenessCheckedAt: null,
+        rttMs: null,
+        source: this.source,
+        goroutine: c.goroutine,
+        waitsAt: c.where ? { file: c.where.file, line: c.where.line, function: c.where.func } : null,
+        waiting: c.waiting,
+        waitReason: c.state,
+        waitingSince: byRuntime ? runtimeSince : seen.since,
+        waitingSinceBasis: byRuntime ? 'runtime' : 'first-seen',
+      });
+    }
+    for (const id of this.seen.keys()) if (!alive.has(id)) this.seen.delete(id);
+    const server: LiveServer = {
+      id: GO_SERVER_ID,
+      library: `grpc-go ${read.grpcVersion ?? '(version unknown)'}`,
+      grpcJsVersion: null,
+      addresses: [],
+      keepalive: null,
+      methods: [...methods].map(([path, kind]) => ({ path, kind })),
+    };
+    return { pid: read.pid, node: '', grpcJs: [], now: read.now, servers: read.calls.length > 0 || read.grpcVersion ? [server] : [], streams, ended: [] };
+  }
+}
