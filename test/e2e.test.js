@@ -267,6 +267,77 @@ test('Go diagnostics and the "Receive asynchronously" quick fix from the light b
   }
 });
 
+test('A Go server through pprof: the tree shows the handler blocked in Recv, Go to Handler opens main.go at the Recv line, and the light bulb there offers the fixes', { timeout: 300000 }, async () => {
+  const os = require('node:os');
+  const { spawnSync } = require('node:child_process');
+  // The module is built inside the workspace, so the stacks name the files VS Code has open.
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-streams-golive-'));
+  fs.cpSync(path.join(FIXTURES, 'analysis', 'gomod'), ws, { recursive: true });
+  const bin = path.join(ws, 'ingest-bin');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: ws, env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const main = path.join(ws, 'cmd', 'ingest', 'main.go');
+  const recvLine = fs.readFileSync(main, 'utf8').split('\n').findIndex((l) => l.includes('req, err := stream.Recv()')) + 1;
+  const server = spawnTracked(bin, ['server'], { env: { ...process.env, PPROF: '1' } });
+  const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const { port: pprof } = await server.waitFor((e) => e.event === 'pprof', 20000);
+  const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
+  await silent.waitFor((e) => e.event === 'sent', 20000);
+  const cs = await CodeServer.start({ workspace: ws, settings: { 'grpcStreams.idleWarningSeconds': 1, 'grpcStreams.suspectAfterSeconds': 3, 'grpcStreams.go.pollIntervalSeconds': 0.5 } });
+  try {
+    const page = await cs.openBrowser();
+    const input = page.locator('.quick-input-widget input.input');
+    await cs.runCommand('gRPC Streams: Attach to Go pprof Endpoint…', {
+      expect: () => until(async () => (await input.inputValue().catch(() => '')) === 'http://127.0.0.1:6060', 10000, 'the pprof address input box'),
+    });
+    await cs.answerInput(`http://127.0.0.1:${pprof}`);
+    await showStreamsView(cs);
+    const goroutineRow = () => cs.streamRows().then((rows) => rows.find((r) => /^goroutine \d+$/.test(r.label)));
+    const first = await until(goroutineRow, 30000, 'the handler goroutine row');
+    assert.match(first.description, new RegExp(`^recv \\d+s · main\\.go:${recvLine}$`));
+    const rows = await cs.streamRows();
+    assert.ok(rows.some((r) => r.label === 'Go server' && /go-pprof 127\.0\.0\.1:\d+ · grpc-go v1\.\d+\.\d+ · 1 handler goroutine/.test(r.description)), `process row in ${JSON.stringify(rows)}`);
+    const method = rows.find((r) => r.label === 'grpc_testing.TestService/StreamingInputCall');
+    assert.ok(method && method.description === '1 open' && method.level < first.level, 'the goroutine sits under its method');
+    // Past the threshold (measured from when it was first seen waiting there) it turns suspect, as a Node stream does.
+    await until(async () => {
+      const r = await goroutineRow();
+      return r && r.aria.startsWith('suspect') && r;
+    }, 20000, 'the goroutine to turn suspect');
+    await statusItem(page, 'gRPC 1 stream · 1 suspect').waitFor({ timeout: 10000 });
+    await cs.screenshot('13-go-live');
+    const row = page.locator(`${VIEW} .monaco-list-row`, { hasText: /goroutine \d+/ }).first();
+    await cs.retry('select the goroutine row', async () => {
+      await row.click();
+      await page.locator(`${VIEW} .monaco-list-row.selected`, { hasText: /goroutine \d+/ }).first().waitFor({ timeout: 5000 });
+    });
+    await cs.runCommand('gRPC Streams: Go to Handler', {
+      expect: () => page.locator('.tabs-container .tab.active', { hasText: 'main.go' }).waitFor({ timeout: 15000 }),
+    });
+    // At the Recv call itself, where the diagnostic is and its fixes are offered.
+    await statusItem(page, new RegExp(`Ln ${recvLine}, Col \\d+`)).waitFor({ timeout: 10000 });
+    await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 30000 });
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Receive asynchronously' }).first();
+    await cs.retry('open the quick fixes at the Recv line', async () => {
+      await page.keyboard.press('Control+.');
+      await fix.waitFor({ timeout: 10000 });
+    }, { attempts: 3 });
+    await cs.screenshot('14-go-live-fix');
+    await page.keyboard.press('Escape');
+    // The client goes: its handler goroutine leaves the tree.
+    silent.kill();
+    await until(async () => !(await goroutineRow()), 20000, 'the goroutine row to go once its client is gone');
+  } catch (e) {
+    await cs.failed('failure-go-live');
+    throw e;
+  } finally {
+    await cs.stop();
+    silent.kill();
+    server.kill();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+});
+
 test('Dashboard: table, chart and suspect count from a real server; Cancel on a row ends that call', { timeout: 240000 }, async () => {
   const server = await startServer();
   const clients = [await startClient(server.port, 'chat,watch', ['--watch-every', '500', '--chat-every', '500']), await startClient(server.port, 'upload')];

@@ -34,6 +34,12 @@ function requireAgent(a: Attachment): void {
   }
 }
 
+/** The column of the stream call a goroutine waits in (`stream.Recv()`), where the diagnostic and its fixes are. */
+function waitColumn(text: string): number {
+  const call = /[\w.()]*\b(?:Recv|RecvMsg|Send|SendMsg|SendAndClose|SendHeader)\(/.exec(text);
+  return call ? call.index : text.length - text.trimStart().length;
+}
+
 /** The Node agent, for what only it can do; one sentence when the attachment is another source. */
 function agentOf(a: Attachment, what: string): AgentSession {
   if (!a.session) throw new Error(`${what} needs the Node agent; ${processName(a)} is a Go server read from its goroutines.`);
@@ -286,7 +292,7 @@ export class StreamCommands implements vscode.Disposable {
     if (!existsSync(w.file)) throw new Error(`${w.file} (where ${w.function} waits) is not a file on this machine; the server was built elsewhere.`);
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(w.file));
     const line = Math.max(0, Math.min(doc.lineCount - 1, w.line - 1));
-    const col = doc.lineAt(line).firstNonWhitespaceCharacterIndex;
+    const col = waitColumn(doc.lineAt(line).text);
     const pos = new vscode.Position(line, col);
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
   }
