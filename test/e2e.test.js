@@ -297,7 +297,7 @@ test('A Go server through pprof: the tree shows the handler blocked in Recv, Go 
     assert.match(first.description, new RegExp(`^recv \\d+s · main\\.go:${recvLine}$`));
     const rows = await cs.streamRows();
     assert.ok(rows.some((r) => r.label === 'Go server' && /go-pprof 127\.0\.0\.1:\d+ · grpc-go v1\.\d+\.\d+ · 1 handler goroutine/.test(r.description)), `process row in ${JSON.stringify(rows)}`);
-    const method = rows.find((r) => r.label === 'grpc_testing.TestService/StreamingInputCall');
+    const method = rows.find((r) => r.label === 'grpc.testing.TestService/StreamingInputCall');
     assert.ok(method && method.description === '1 open' && method.level < first.level, 'the goroutine sits under its method');
     // Past the threshold (measured from when it was first seen waiting there) it turns suspect, as a Node stream does.
     await until(async () => {

@@ -32,6 +32,11 @@ test('goroutine dumps of a real grpc-go server: a handler in Recv and one whose 
   assert.deepEqual(recv.map((c) => [c.method, c.kind, c.waiting, c.where && path.basename(c.where.file), c.where && c.where.func]), [
     ['/grpc_testing.TestService/StreamingInputCall', 'stream', 'recv', 'main.go', 'main.(*server).StreamingInputCall'],
   ]);
+  // The stack names the Go package; the generated file, when it can be read, the real method name.
+  const generated = 'const (\n\tTestService_StreamingInputCall_FullMethodName = "/grpc.testing.TestService/StreamingInputCall"\n)\n';
+  const older = 'var _TestService_serviceDesc = grpc.ServiceDesc{\n\tServiceName: "grpc.testing.TestService",\n';
+  assert.equal(handlerCalls(parseGoroutineDump(recvText), (f) => (f.endsWith('_grpc.pb.go') ? generated : null))[0].method, '/grpc.testing.TestService/StreamingInputCall');
+  assert.equal(handlerCalls(parseGoroutineDump(recvText), (f) => (f.endsWith('_grpc.pb.go') ? older : null))[0].method, '/grpc.testing.TestService/StreamingInputCall');
   const sendText = fs.readFileSync(path.join(FIXTURES, 'goroutines-send-blocked.txt'), 'utf8');
   const send = handlerCalls(parseGoroutineDump(sendText));
   assert.deepEqual(send.map((c) => [c.method, c.waiting]), [['/grpc_testing.TestService/StreamingOutputCall', 'send']]);
@@ -121,6 +126,52 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
   assert.equal(both.code, 2);
 });
 
+test('a unary handler of grpc-go 1.85 (one processRPC, unary handlers wrapped) is unary, and a dump of 1.60 reads as one of 1.75', () => {
+  const unary = handlerCalls(parseGoroutineDump(fs.readFileSync(path.join(FIXTURES, 'goroutines-unary-1.85.txt'), 'utf8')));
+  assert.deepEqual(unary.map((c) => [c.method, c.kind, c.waiting]), [['/grpc_testing.TestService/UnaryCall', 'unary', 'handler']]);
+  const old = parseGoroutineDump(fs.readFileSync(path.join(FIXTURES, 'goroutines-1.60.txt'), 'utf8'));
+  assert.equal(grpcGoVersion(old), 'v1.60.0');
+  assert.deepEqual(handlerCalls(old).map((c) => [c.method, c.waiting, path.basename(c.where.file)]).sort(), [
+    ['/grpc_testing.TestService/StreamingInputCall', 'recv', 'main.go'],
+    ['/grpc_testing.TestService/StreamingOutputCall', 'send', 'main.go'],
+  ]);
+});
+
+for (const version of ['v1.60.0', 'v1.66.0', 'v1.85.0']) {
+  test(`grpc-go ${version} (its own receive and send frames): list --pprof finds the handler waiting in Recv and the one waiting in Send, at their lines`, { timeout: 300000 }, async () => {
+    const dir = path.join(ROOT, 'test', '.tmp', 'goversions', version);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.cpSync(MODULE, dir, { recursive: true });
+    const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' };
+    const edit = spawnSync('go', ['mod', 'edit', `-require=google.golang.org/grpc@${version}`], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(edit.status, 0, edit.stderr);
+    const bin = path.join(dir, 'ingest');
+    const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+    const main = path.join(dir, 'cmd', 'ingest', 'main.go');
+    const lineIn = (needle) => fs.readFileSync(main, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const server = spawnTracked(bin, ['server'], { env: { ...process.env, PPROF: '1' } });
+    const clients = [];
+    try {
+      const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+      const { port: pprof } = await server.waitFor((e) => e.event === 'pprof', 20000);
+      clients.push(spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']), spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'unread']));
+      const j = await until(async () => {
+        const r = JSON.parse((await cli(['list', '--pprof', `http://127.0.0.1:${pprof}`, '--json'])).stdout);
+        return r.streams.length === 2 && r.streams.some((c) => c.waiting === 'send') && r;
+      }, 30000, `both handler goroutines of grpc-go ${version}`);
+      assert.equal(j.servers[0].library, `grpc-go ${version}`);
+      assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.file, c.waitsAt.line]).sort(), [
+        ['/grpc.testing.TestService/StreamingInputCall', 'recv', main, lineIn('req, err := stream.Recv()')],
+        ['/grpc.testing.TestService/StreamingOutputCall', 'send', main, lineIn('if err := stream.Send(&testpb.StreamingOutputCallResponse')],
+      ]);
+    } finally {
+      for (const c of clients) c.kill();
+      server.kill();
+    }
+  });
+}
+
 test('list --delve PID: the handler goroutines of a Go process without pprof, and the process runs on after', async () => {
   const { findDelve } = lib('sources/goDelve/delveSource.js');
   assert.ok(findDelve(), 'dlv is installed (go install github.com/go-delve/delve/cmd/dlv@v1.27.2; .ci/run does)');
@@ -139,7 +190,7 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
     const j = JSON.parse(r.stdout);
     assert.equal(j.source, 'go-delve');
     assert.ok(j.pausedMs > 0);
-    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source]), [['/grpc_testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve']]);
+    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source]), [['/grpc.testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve']]);
     assert.equal(j.pid, server.pid);
     // Detached: the server goes on serving.
     const normal = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'normal']);

@@ -7,6 +7,7 @@ import { formatAddress } from '../inspector/address';
 import { AgentSession } from '../inspector/agentSession';
 import { GO_SERVER_ID } from '../sources/goPprof/goStreams';
 import { PprofPoller } from '../sources/goPprof/pprofPoller';
+import { DelveSnapshots } from '../sources/goDelve/delveSnapshots';
 import type { LiveSource, SourceHealth } from '../sources/source';
 import { AttachError, errorMessage } from '../inspector/errors';
 import type { ProbeSettings } from '../agent/protocol';
@@ -58,6 +59,8 @@ export interface AttachTarget {
   closeInspectorOnClose?: boolean;
   /** A Go server's net/http/pprof base URL: its goroutines are polled instead. */
   pprofUrl?: string;
+  /** A local Go process read through Delve: a snapshot on request (the user has agreed to the pause). */
+  delvePid?: number;
 }
 
 class AttachedProcess implements Attachment {
@@ -146,6 +149,7 @@ export class AttachmentManager implements vscode.Disposable {
 
   async attach(target: AttachTarget): Promise<Attachment | undefined> {
     if (target.pprofUrl !== undefined) return this.attachGoPprof(target);
+    if (target.delvePid !== undefined) return this.attachGoDelve(target.delvePid, target);
     const where = target.label ?? (target.address ? formatAddress(target.address) : 'the debugging session');
     const probe = this.probe();
     try {
@@ -228,6 +232,40 @@ export class AttachmentManager implements vscode.Disposable {
     }
   }
 
+  /** A Go process through Delve: one snapshot now (the process is halted meanwhile), more on Refresh. */
+  private async attachGoDelve(pid: number, target: AttachTarget): Promise<Attachment | undefined> {
+    try {
+      const existing = this.all.find((a) => a.source instanceof DelveSnapshots && a.source.pid === pid);
+      if (existing) {
+        await this.refresh(existing);
+        return existing;
+      }
+      const source = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: reading process ${pid} through Delve (it is paused meanwhile)`, cancellable: false },
+        () => DelveSnapshots.take(pid),
+      );
+      const label = `go-delve pid ${pid}`;
+      const attachment = new AttachedProcess(`p${this.nextId++}`, label, source, new StreamStore(source.initialSnapshot), { ...target, label }, undefined);
+      this.attachments.set(attachment.id, attachment);
+      this.listen(attachment);
+      this.reportPause(attachment, source);
+      this.updateContext();
+      this.listChanged.fire();
+      return attachment;
+    } catch (e) {
+      this.log.error(`Reading process ${pid} through Delve failed`, e);
+      const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
+      if (action === 'Show Log') this.log.show();
+      return undefined;
+    }
+  }
+
+  private reportPause(a: Attachment, source: DelveSnapshots): void {
+    const text = `process ${source.pid} was paused ${(source.lastPausedMs / 1000).toFixed(2)} s while Delve read it: ${a.store.streams.size} gRPC handler goroutine${a.store.streams.size === 1 ? '' : 's'}. Refresh takes a new snapshot (and pauses it again).`;
+    this.log.info(text);
+    void vscode.window.showInformationMessage(`gRPC Streams: ${text}`);
+  }
+
   /** The Go poll interval changed in the settings: applies at once. */
   setGoPollInterval(ms: number): void {
     for (const a of this.attachments.values()) if (a.source instanceof PprofPoller) a.source.setInterval(ms);
@@ -276,6 +314,7 @@ export class AttachmentManager implements vscode.Disposable {
   async refresh(attachment: Attachment): Promise<void> {
     const snap = await attachment.source.refresh();
     this.changed.fire({ attachment, change: attachment.store.reset(snap) });
+    if (attachment.source instanceof DelveSnapshots) this.reportPause(attachment, attachment.source);
   }
 
   /**

@@ -10,7 +10,7 @@ import { delimiter, join } from 'node:path';
 import { AttachError, errorMessage } from '../../inspector/errors';
 import { processExists } from '../../inspector/nodeProcesses';
 import type { Goroutine } from '../goPprof/goroutineDump';
-import { grpcGoVersion, handlerCalls, type GoHandlerCall } from '../goPprof/handlerCalls';
+import { grpcGoVersion, handlerCalls, localGenerated, type GoHandlerCall } from '../goPprof/handlerCalls';
 
 export const DELVE_VERSION = 'v1.27.2';
 
@@ -158,7 +158,7 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
       }
       await rpc.call('Detach', { Kill: false });
       detached = true;
-      return { source: 'go-delve', pid, pausedMs: Date.now() - started, goroutines: all.length, calls: handlerCalls(goroutines), grpcVersion: grpcGoVersion(goroutines), now: Date.now() };
+      return { source: 'go-delve', pid, pausedMs: Date.now() - started, goroutines: all.length, calls: handlerCalls(goroutines, localGenerated), grpcVersion: grpcGoVersion(goroutines), now: Date.now() };
     } finally {
       if (!detached) await rpc.call('Detach', { Kill: false }).catch(() => undefined);
       socket.destroy();

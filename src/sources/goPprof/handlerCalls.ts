@@ -1,13 +1,14 @@
 // From goroutines to the gRPC calls a grpc-go server is handling: each goroutine that runs a
 // generated `_<Service>_<Method>_Handler` is one call, with where it waits in the user's code.
 // What a stack cannot tell (the peer, message counts, exactly how long below a minute) is null.
+import { readFileSync } from 'node:fs';
 import type { GoWaiting } from '../../model/liveStream';
 import type { GoFrame, Goroutine } from './goroutineDump';
 
 export interface GoHandlerCall {
   /** The goroutine's id: unique for the life of the process (the runtime never reuses one). */
   goroutine: number;
-  /** `/grpc_testing.TestService/StreamingInputCall`: the Go package of the generated code, the service and method. */
+  /** `/grpc.testing.TestService/StreamingInputCall` from the generated file, else `/grpc_testing.TestService/…` (its Go package). */
   method: string;
   kind: 'unary' | 'stream';
   /** recv: blocked in Recv (waiting for the client); send: in Send, waiting for the client to read; handler: its own code. */
@@ -36,7 +37,40 @@ function packageOf(func: string): string {
   return func.slice(slash + 1).split('.')[0];
 }
 
-export function handlerCalls(goroutines: Goroutine[]): GoHandlerCall[] {
+/**
+ * The gRPC method names a generated `_grpc.pb.go` file declares (`TestService_StreamingInputCall_FullMethodName
+ * = "/grpc.testing.TestService/StreamingInputCall"`, or its ServiceDesc's ServiceName in older code),
+ * keyed by `Service/Method` as the handler's Go name has them.
+ */
+export function fullMethodNames(generated: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of generated.matchAll(/\b([A-Za-z0-9]+)_([A-Za-z0-9]+)_FullMethodName\s*=\s*"(\/[^"]+)"/g)) out.set(`${m[1]}/${m[2]}`, m[3]);
+  for (const m of generated.matchAll(/\b_?([A-Za-z0-9]+)_serviceDesc = grpc\.ServiceDesc\{\s*ServiceName:\s*"([^"]+)"|\bvar ([A-Za-z0-9]+)_ServiceDesc = grpc\.ServiceDesc\{\s*ServiceName:\s*"([^"]+)"/g)) {
+    const service = m[1] ?? m[3];
+    const name = m[2] ?? m[4];
+    out.set(`${service}/*`, name);
+  }
+  return out;
+}
+
+/** Reads a generated file once; null when it is not on this machine. */
+export type GeneratedReader = (file: string) => string | null;
+
+/**
+ * The handler's real gRPC method name from its generated file when that file is readable here;
+ * else the name the stack gives (the Go package, which may differ from the proto package).
+ */
+function methodName(handler: GoFrame, service: string, method: string, read?: GeneratedReader): string {
+  const text = read?.(handler.file);
+  if (text) {
+    const names = fullMethodNames(text);
+    const full = names.get(`${service}/${method}`) ?? (names.has(`${service}/*`) ? `/${names.get(`${service}/*`)}/${method}` : undefined);
+    if (full) return full;
+  }
+  return `/${packageOf(handler.func)}.${service}/${method}`;
+}
+
+export function handlerCalls(goroutines: Goroutine[], readGenerated?: GeneratedReader): GoHandlerCall[] {
   const out: GoHandlerCall[] = [];
   for (const g of goroutines) {
     const at = g.frames.findIndex((f) => HANDLER_FUNC.test(f.func));
@@ -50,8 +84,9 @@ export function handlerCalls(goroutines: Goroutine[]): GoHandlerCall[] {
     const outer = g.frames.slice(at + 1).map((f) => f.func);
     out.push({
       goroutine: g.id,
-      method: `/${packageOf(g.frames[at].func)}.${m[1]}/${m[2]}`,
-      kind: outer.some((f) => f.endsWith('(*Server).processUnaryRPC')) ? 'unary' : 'stream',
+      method: methodName(g.frames[at], m[1], m[2], readGenerated),
+      // processUnaryRPC up to grpc-go 1.7x; from then on one processRPC, with unary handlers wrapped.
+      kind: outer.some((f) => f.endsWith('(*Server).processUnaryRPC') || f.includes('wrapUnaryHandler')) ? 'unary' : 'stream',
       waiting: recv ? 'recv' : sendBlocked ? 'send' : 'handler',
       state: g.state,
       waitMinutes: g.waitMinutes,
@@ -71,3 +106,23 @@ export function grpcGoVersion(goroutines: Goroutine[]): string | null {
   }
   return null;
 }
+
+/** A GeneratedReader over the local file system, caching each file (generated code does not change under a running server). */
+export function cachedFileReader(readFile: (file: string) => string): GeneratedReader {
+  const cache = new Map<string, string | null>();
+  return (file) => {
+    if (!cache.has(file)) {
+      let text: string | null = null;
+      try {
+        text = readFile(file);
+      } catch {
+        text = null;
+      }
+      cache.set(file, text);
+    }
+    return cache.get(file) ?? null;
+  };
+}
+
+/** Generated files of this machine (a server built here names its module cache and sources). */
+export const localGenerated = cachedFileReader((file) => (file.endsWith('.go') ? readFileSync(file, 'utf8') : ''));

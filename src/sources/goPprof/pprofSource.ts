@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { AttachError, errorMessage } from '../../inspector/errors';
 import { parseGoroutineDump } from './goroutineDump';
-import { grpcGoVersion, handlerCalls, type GoHandlerCall } from './handlerCalls';
+import { grpcGoVersion, handlerCalls, localGenerated, type GoHandlerCall } from './handlerCalls';
 
 export interface GoPprofSnapshot {
   source: 'go-pprof';
@@ -68,5 +68,5 @@ export async function readGoPprof(base: string, timeoutMs = 5000): Promise<GoPpr
   } catch (e) {
     throw new AttachError('not-inspector', `${url.href} did not return a goroutine dump: ${errorMessage(e)}.`);
   }
-  return { source: 'go-pprof', url: url.href, now: Date.now(), goroutines: goroutines.length, calls: handlerCalls(goroutines), grpcVersion: grpcGoVersion(goroutines) };
+  return { source: 'go-pprof', url: url.href, now: Date.now(), goroutines: goroutines.length, calls: handlerCalls(goroutines, localGenerated), grpcVersion: grpcGoVersion(goroutines) };
 }
