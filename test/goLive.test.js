@@ -9,7 +9,7 @@ const { spawnSync } = require('node:child_process');
 const { spawnTracked, cli, until, killAll, ROOT, FIXTURES } = require('./helpers/procs');
 const { lib } = require('./helpers/lib');
 const { parseGoroutineDump } = lib('sources/goPprof/goroutineDump.js');
-const { handlerCalls, grpcGoVersion } = lib('sources/goPprof/handlerCalls.js');
+const { handlerCalls, grpcGoVersion, fullMethodNames } = lib('sources/goPprof/handlerCalls.js');
 const { GoCallTracker } = lib('sources/goPprof/goStreams.js');
 const { judgeAll } = lib('model/listJson.js');
 
@@ -35,8 +35,8 @@ test('goroutine dumps of a real grpc-go server: a handler in Recv and one whose 
   // The stack names the Go package; the generated file, when it can be read, the real method name.
   const generated = 'const (\n\tTestService_StreamingInputCall_FullMethodName = "/grpc.testing.TestService/StreamingInputCall"\n)\n';
   const older = 'var _TestService_serviceDesc = grpc.ServiceDesc{\n\tServiceName: "grpc.testing.TestService",\n';
-  assert.equal(handlerCalls(parseGoroutineDump(recvText), (f) => (f.endsWith('_grpc.pb.go') ? generated : null))[0].method, '/grpc.testing.TestService/StreamingInputCall');
-  assert.equal(handlerCalls(parseGoroutineDump(recvText), (f) => (f.endsWith('_grpc.pb.go') ? older : null))[0].method, '/grpc.testing.TestService/StreamingInputCall');
+  assert.equal(handlerCalls(parseGoroutineDump(recvText), (f) => (f.endsWith('_grpc.pb.go') ? fullMethodNames(generated) : null))[0].method, '/grpc.testing.TestService/StreamingInputCall');
+  assert.equal(handlerCalls(parseGoroutineDump(recvText), (f) => (f.endsWith('_grpc.pb.go') ? fullMethodNames(older) : null))[0].method, '/grpc.testing.TestService/StreamingInputCall');
   const sendText = fs.readFileSync(path.join(FIXTURES, 'goroutines-send-blocked.txt'), 'utf8');
   const send = handlerCalls(parseGoroutineDump(sendText));
   assert.deepEqual(send.map((c) => [c.method, c.waiting]), [['/grpc_testing.TestService/StreamingOutputCall', 'send']]);
@@ -137,6 +137,50 @@ test('a unary handler of grpc-go 1.85 (one processRPC, unary handlers wrapped) i
   ]);
 });
 
+test('a large Go server is read as groups of identical stacks (debug=1), never with the full dump that stops it', { timeout: 120000 }, async () => {
+  const { parseGoroutineProfile } = lib('sources/goPprof/goroutineDump.js');
+  const { readGoPprof } = lib('sources/goPprof/pprofSource.js');
+  const dir = path.join(ROOT, 'test', '.tmp', 'golive-groups');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'ingest');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: MODULE, env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const server = spawnTracked(bin, ['server'], { env: { ...process.env, PPROF: '1' } });
+  try {
+    const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+    const { port: pprof } = await server.waitFor((e) => e.event === 'pprof', 20000);
+    const many = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'many:40']);
+    await many.waitFor((e) => e.event === 'opened', 20000);
+    const base = `http://127.0.0.1:${pprof}`;
+    // The profile parser on the server's own grouped text.
+    const grouped = parseGoroutineProfile(await (await fetch(`${base}/debug/pprof/goroutine?debug=1`)).text());
+    assert.ok(grouped.total >= 40 && grouped.groups.some((g) => g.count >= 40), `a group of the 40 handlers in ${JSON.stringify(grouped.groups.map((g) => g.count))}`);
+    // With the full-dump limit below the server's size, the 40 handlers come as one group.
+    const read = await until(async () => {
+      const r = await readGoPprof(base, 5000, 10);
+      return r.calls.some((c) => c.count === 40) && r;
+    }, 20000, 'the 40 handlers as one group');
+    assert.equal(read.detail, 'groups');
+    const group = read.calls.find((c) => c.count === 40);
+    assert.deepEqual([group.goroutine, group.method, group.waiting, group.where.line], [null, '/grpc.testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()')]);
+    const tracker = new GoCallTracker('go-pprof');
+    const snap = tracker.snapshot({ ...read, pid: 0 });
+    const again = tracker.snapshot({ ...read, now: read.now + 5000, pid: 0 });
+    const [first, second] = [snap, again].map((s) => s.streams.find((x) => x.goroutines === 40));
+    assert.equal(first.id, second.id, 'the same stack keeps its id between reads');
+    assert.equal(judgeAll(again.streams, new Map(again.servers.map((s) => [s.id, s])), read.now + 5000, 1000).find((x) => x.goroutines === 40).suspect, true);
+    // Below the limit the same server is read goroutine by goroutine.
+    const full = await readGoPprof(base);
+    assert.equal(full.detail, 'goroutines');
+    assert.equal(full.calls.filter((c) => c.method.endsWith('/StreamingInputCall')).length, 40);
+    const text = await cli(['list', '--pprof', base]);
+    assert.match(text.stdout, /40 gRPC handler goroutines, 0 suspect/);
+    many.kill();
+  } finally {
+    server.kill();
+  }
+});
+
 for (const version of ['v1.60.0', 'v1.66.0', 'v1.85.0']) {
   test(`grpc-go ${version} (its own receive and send frames): list --pprof finds the handler waiting in Recv and the one waiting in Send, at their lines`, { timeout: 300000 }, async () => {
     const dir = path.join(ROOT, 'test', '.tmp', 'goversions', version);
@@ -200,6 +244,14 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
     const watch = await cli(['watch', '--delve', String(server.pid)]);
     assert.equal(watch.code, 2);
     assert.match(watch.stderr, /Delve halts the process/);
+    // --pid of a Go program (known by its executable's .go.buildinfo) goes through Delve too.
+    const byPid = await cli(['list', '--pid', String(server.pid), '--json'], { timeoutMs: 60000 });
+    assert.equal(byPid.code, 0, byPid.stderr);
+    assert.equal(JSON.parse(byPid.stdout).source, 'go-delve');
+    assert.equal((await cli(['watch', '--pid', String(server.pid)])).code, 2);
+    const cancelGo = await cli(['cancel', 'g1', '--pid', String(server.pid), '--yes']);
+    assert.equal(cancelGo.code, 1);
+    assert.match(cancelGo.stderr, /^grpc-streams: Cancel is not available for Go: /);
   } finally {
     silent.kill();
     server.kill();

@@ -11,6 +11,8 @@ import { readGoPprof } from '../sources/goPprof/pprofSource';
 import { GoCallTracker, type GoRead } from '../sources/goPprof/goStreams';
 import { listChannelz, watchChannelz } from './channelzCommands';
 import { readGoDelve } from '../sources/goDelve/delveSource';
+import { isGoProcess } from '../sources/goDelve/goProcesses';
+import { cancelUnavailable } from '../model/treeModel';
 import { foreignStreamId } from '../agent/protocol';
 import type { SessionHealth } from '../inspector/agentSession';
 import { attachFromArgs, TARGET_FLAGS } from './target';
@@ -23,12 +25,13 @@ const TARGET_HELP = `  --inspect HOST:PORT   an open Node inspector (node --insp
                         it reads the handler goroutines; the pause is reported)
   --channelz HOST:PORT  any gRPC server's channelz admin service: its connections (list and watch;
                         read-only, so any host is allowed); --tls, --ca FILE, --server-name NAME
-  --pid PID             a local Node process; its inspector is opened with SIGUSR1 if closed,
-                        and closed again when the command is done
+  --pid PID             a local process: a Node one through its inspector (opened with SIGUSR1 if
+                        closed, and closed again when the command is done); a Go one through Delve
+                        (list only), as --delve PID
   --allow-remote        allow a non-loopback inspector (it gives full code execution to whoever connects)`;
 
 const HELP: Record<string, string> = {
-  main: `grpc-streams: see, watch and cancel the live gRPC streams of a Node server.
+  main: `grpc-streams: see and watch the live gRPC streams of a Node or Go server (and cancel a Node one's).
 
 Usage: grpc-streams <command> [options]
 
@@ -95,7 +98,10 @@ function goList(tracker: GoCallTracker, read: GoRead, source: 'go-pprof' | 'go-d
 function goHead(what: string, goroutines: number, json: ListJson): string {
   const suspects = json.streams.filter((c) => c.suspect).length;
   const n = json.streams.length;
-  return terminalSafe(`${what}  ${json.servers[0]?.library ?? 'grpc-go'}  ${goroutines} goroutines, ${n} gRPC handler goroutine${n === 1 ? '' : 's'}, ${suspects} suspect`);
+  // A large server is read as groups of identical stacks: count the goroutines they stand for.
+  const handlers = json.streams.reduce((sum, c) => sum + (c.goroutines ?? 1), 0);
+  const grouped = handlers !== n ? ` in ${n} group${n === 1 ? '' : 's'} of identical stacks` : '';
+  return terminalSafe(`${what}  ${json.servers[0]?.library ?? 'grpc-go'}  ${goroutines} goroutines, ${handlers} gRPC handler goroutine${handlers === 1 ? '' : 's'}${grouped}, ${suspects} suspect`);
 }
 
 /** list --delve PID: one snapshot through Delve, which halts the process meanwhile. */
@@ -112,7 +118,7 @@ async function listDelve(args: ParsedArgs, thresholdMs: number): Promise<number>
 
 async function readPprof(url: string, tracker: GoCallTracker, thresholdMs: number) {
   const snap = await readGoPprof(url);
-  return { snap, json: goList(tracker, { ...snap, pid: 0 }, 'go-pprof', thresholdMs, { url: snap.url, goroutines: snap.goroutines }) };
+  return { snap, json: goList(tracker, { ...snap, pid: 0 }, 'go-pprof', thresholdMs, { url: snap.url, goroutines: snap.goroutines, detail: snap.detail }) };
 }
 
 async function listGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
@@ -141,9 +147,20 @@ async function watchGo(args: ParsedArgs, thresholdMs: number): Promise<number> {
   return 0;
 }
 
+/** --pid of a Go program (its executable says so) means Delve: the same as --delve PID. */
+function goPid(args: ParsedArgs): string | null {
+  const pid = args.values.get('--pid');
+  return pid !== undefined && /^\d+$/.test(pid) && isGoProcess(Number(pid)) ? pid : null;
+}
+
 async function list(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   if (args.values.has('--pprof')) return listGo(args, threshold);
+  const go = goPid(args);
+  if (go !== null && !args.values.has('--delve')) {
+    args.values.delete('--pid');
+    args.values.set('--delve', go);
+  }
   if (args.values.has('--delve')) return listDelve(args, threshold);
   if (args.values.has('--channelz')) return listChannelz(args, threshold);
   const probe = args.switches.has('--probe');
@@ -174,7 +191,7 @@ async function list(args: ParsedArgs): Promise<number> {
 async function watch(args: ParsedArgs): Promise<number> {
   const threshold = parseDuration(args.values.get('--idle-threshold') ?? '30s');
   if (args.values.has('--pprof')) return watchGo(args, threshold);
-  if (args.values.has('--delve')) throw new UsageError('Delve halts the process while it reads: take snapshots with list --delve, or watch a server that serves pprof with --pprof.');
+  if (args.values.has('--delve') || goPid(args) !== null) throw new UsageError('Delve halts the process while it reads: take snapshots with list --delve, or watch a server that serves pprof with --pprof.');
   if (args.values.has('--channelz')) return watchChannelz(args, threshold);
   // A connection is PINGed once one of its streams has been silent for the threshold.
   const session = await attachFromArgs(args, true, { idleMs: threshold, timeoutMs: parseDuration(args.values.get('--probe-timeout') ?? '5s') });
@@ -256,6 +273,7 @@ async function cancelDead(args: ParsedArgs): Promise<number> {
 
 async function cancel(args: ParsedArgs): Promise<number> {
   const id = args.positionals[0];
+  if (goPid(args) !== null || args.values.has('--pprof') || args.values.has('--delve')) throw new AttachError('bad-input', cancelUnavailable({ source: 'go-pprof' }) as string);
   if (args.switches.has('--dead')) {
     if (id) throw new UsageError('Give either a STREAM_ID or --dead, not both.');
     return cancelDead(args);

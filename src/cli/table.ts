@@ -42,7 +42,7 @@ export function renderGoCalls(streams: JudgedStream[]): string {
     const waiting = s.waiting === 'recv' ? 'in Recv' : s.waiting === 'send' ? 'in Send (flow control)' : s.waitReason ?? 'running';
     const where = s.waitsAt ? `${s.waitsAt.file.split('/').slice(-2).join('/')}:${s.waitsAt.line}` : '?';
     const basis = s.waitingSinceBasis === 'runtime' ? '' : ' (seen)';
-    rows.push([String(s.goroutine ?? '?'), s.method, s.kind ?? 'stream', s.peer ?? '?', waiting, `${formatIdle(s.idleMs)}${basis}`, where, s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
+    rows.push([s.goroutines !== undefined ? `${s.goroutines}×` : String(s.goroutine ?? '?'), s.method, s.kind ?? 'stream', s.peer ?? '?', waiting, `${formatIdle(s.idleMs)}${basis}`, where, s.suspect ? `yes: ${s.reasons.join('; ')}` : '']);
   }
   return renderTable(rows);
 }

@@ -1,26 +1,32 @@
-// "Attach to Process…": a quick pick of local Node processes, showing which have an inspector open
+// "Attach to Process…": a quick pick of local Node and Go processes (each known by its executable), showing which have an inspector open
 // and which can have one opened (SIGUSR1), and which are cluster workers or programs another Node
 // process started, so that the pid picked is the one that runs the gRPC server.
 import * as vscode from 'vscode';
 import { listNodeProcesses, openInspectorOf, type NodeProcessInfo } from '../inspector/nodeProcesses';
+import { listGoProcesses } from '../sources/goDelve/goProcesses';
 import { describeProcess, isClusterWorker, relationOf } from './processRelations';
 
-interface ProcessPick extends vscode.QuickPickItem {
-  process: NodeProcessInfo;
-}
+type ProcessPick = vscode.QuickPickItem & ({ process: NodeProcessInfo; go?: undefined } | { go: number; process?: undefined });
 
 export interface PickedInspector {
+  kind: 'node';
   pid: number;
   port: number;
   /** The inspector was opened for this attach (SIGUSR1): it is closed again on Detach. */
   opened: boolean;
 }
 
-/** Asks for a process; returns its inspector port (opening the inspector if needed). */
-export async function pickProcessInspector(): Promise<PickedInspector | undefined> {
+/** A Go program, read through Delve (the caller asks first: Delve halts it while reading). */
+export interface PickedGoProcess {
+  kind: 'go';
+  pid: number;
+}
+
+/** Asks for a process; for a Node one returns its inspector port (opening the inspector if needed). */
+export async function pickProcessInspector(): Promise<PickedInspector | PickedGoProcess | undefined> {
   const pick = vscode.window.createQuickPick<ProcessPick>();
   pick.title = 'gRPC Streams: Attach to Process';
-  pick.placeholder = 'Pick a Node process running a gRPC server';
+  pick.placeholder = 'Pick a Node or Go process running a gRPC server';
   pick.busy = true;
   pick.matchOnDetail = true;
   pick.show();
@@ -34,22 +40,30 @@ export async function pickProcessInspector(): Promise<PickedInspector | undefine
     if (worker === undefined) workers.set(pid, (worker = isClusterWorker(pid)));
     return worker;
   };
-  pick.items = procs
+  const node: ProcessPick[] = procs
     .filter((p) => p.inspectorPorts.length > 0 || p.canOpenInspector)
     .map((p) => ({ ...describeProcess(p, relationOf(p, procs, isWorker)), process: p }));
-  if (pick.items.length === 0) pick.placeholder = 'No local Node processes found';
+  const go: ProcessPick[] = listGoProcesses().map((p) => ({
+    label: `$(symbol-namespace) ${p.pid}`,
+    description: 'Go · read through Delve (pauses it while reading)',
+    detail: p.command,
+    go: p.pid,
+  }));
+  pick.items = [...node, ...go];
+  if (pick.items.length === 0) pick.placeholder = 'No local Node or Go processes found';
   const chosen = await new Promise<ProcessPick | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems[0]));
     pick.onDidHide(() => resolve(undefined));
   });
   pick.dispose();
   if (!chosen) return undefined;
+  if (chosen.go !== undefined) return { kind: 'go', pid: chosen.go };
   const pid = chosen.process.pid;
   const open = chosen.process.inspectorPorts[0];
-  if (open !== undefined) return { pid, port: open, opened: false };
+  if (open !== undefined) return { kind: 'node', pid, port: open, opened: false };
   const inspector = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Opening the inspector of process ${pid}` },
     () => openInspectorOf(pid),
   );
-  return { pid, port: inspector.port, opened: inspector.opened };
+  return { kind: 'node', pid, port: inspector.port, opened: inspector.opened };
 }

@@ -130,20 +130,20 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         const health = a.health.state;
         const go = !a.session;
         const library = [...store.servers.values()].map(libraryOf).join(', ') || 'no grpc-go server seen yet';
-        item.label = go ? 'Go server' : `process ${store.pid}`;
-        item.description = go ? goProcessDescription(a.label, library, store.streams.size, health) : processDescription(a.label, store.node, store.streams.size, health);
+        item.label = go ? (store.pid ? `Go process ${store.pid}` : 'Go server') : `process ${store.pid}`;
+        item.description = go ? goProcessDescription(a.label, library, [...store.streams.values()].reduce((n, s) => n + (s.goroutines ?? 1), 0), health) : processDescription(a.label, store.node, store.streams.size, health);
         item.iconPath = PROCESS_ICON[health];
         item.contextValue = health === 'agent-gone' ? ItemContext.processAgentGone : go ? ItemContext.processGo : ItemContext.process;
         const detail = healthDetail(health, go);
         item.tooltip = go
-          ? `${a.label}: ${library}\nIts goroutines are read every ${this.config.goPollIntervalMs / 1000} s from net/http/pprof; the process is not paused.${detail ? `\n\n${detail}` : ''}`
+          ? `${a.label}: ${library}\n${a.source.kind === 'go-delve' ? 'A snapshot read through Delve, which paused the process meanwhile; Refresh takes another (and asks first).' : `Its goroutines are read every ${this.config.goPollIntervalMs / 1000} s from net/http/pprof; the process is not paused.`}${detail ? `\n\n${detail}` : ''}`
           : `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}${detail ? `\n\n${detail}` : ''}`;
         break;
       }
       case 'server': {
         const server = store.servers.get(node.serverId);
         if (!server) break;
-        const open = [...store.streams.values()].filter((s) => s.serverId === node.serverId).length;
+        const open = [...store.streams.values()].reduce((n, s) => n + (s.serverId === node.serverId ? s.goroutines ?? 1 : 0), 0);
         const view = serverView(server, open, this.config, deadStreams(store.streams.values(), node.serverId).streams);
         item.label = serverLabel(server);
         item.description = view.description;
@@ -153,7 +153,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         break;
       }
       case 'method': {
-        const count = [...store.streams.values()].filter((s) => s.serverId === node.serverId && s.method === node.path).length;
+        const count = [...store.streams.values()].reduce((n, s) => n + (s.serverId === node.serverId && s.method === node.path ? s.goroutines ?? 1 : 0), 0);
         item.label = methodLabel(node.path);
         item.description = `${count} open`;
         item.iconPath = new vscode.ThemeIcon('symbol-method');

@@ -53,6 +53,7 @@ export function judgeAll(streams: Iterable<LiveStream>, servers: Map<string, Liv
       reasons: v.reasons,
       source: s.source ?? 'node',
       goroutine: s.goroutine ?? null,
+      ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}),
       waitsAt: s.waitsAt ?? null,
       ...(s.waiting ? { waiting: s.waiting, waitReason: s.waitReason ?? null, waitingSince: s.waitingSince ?? null, waitingSinceBasis: s.waitingSinceBasis ?? null } : {}),
     });

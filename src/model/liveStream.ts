@@ -41,8 +41,10 @@ export interface LiveStream {
   rttMs: number | null;
   /** Absent: the Node agent. */
   source?: StreamSource;
-  /** Go: the handler's goroutine id. */
+  /** Go: the handler's goroutine id; null for a group of goroutines with one stack. */
   goroutine?: number | null;
+  /** Go, a large server read in aggregate: how many goroutines share this stack (absent: one). */
+  goroutines?: number;
   waitsAt?: WaitsAt | null;
   waiting?: GoWaiting | null;
   /** Go: the runtime's wait reason (`select`, `chan receive`, `IO wait`). */

@@ -59,7 +59,8 @@ export function waitsAtShort(w: LiveStream['waitsAt']): string {
 }
 
 /** A stream's label when it stands for itself: its peer, else its goroutine, else its id. */
-export function streamName(s: Pick<LiveStream, 'peer' | 'goroutine' | 'id'>): string {
+export function streamName(s: Pick<LiveStream, 'peer' | 'goroutine' | 'goroutines' | 'id'>): string {
+  if (s.goroutines !== undefined) return `${s.goroutines} goroutine${s.goroutines === 1 ? '' : 's'}`;
   return s.peer ?? (typeof s.goroutine === 'number' ? `goroutine ${s.goroutine}` : s.id);
 }
 
@@ -101,9 +102,11 @@ export function streamTooltip(s: LiveStream, row: StreamRow, now: number): strin
   const known = (v: string | number | null): string => (v === null ? 'unknown' : String(v));
   const lines = [`${s.method} (${s.kind ?? 'kind unknown'})`, `id: ${s.id} · server: ${s.serverId || '?'}`, `peer: ${known(s.peer)}`];
   if (s.waiting) {
-    const basis = s.waitingSinceBasis === 'runtime' ? 'the runtime\'s count, in whole minutes' : 'since this tool first saw it wait there';
+    const basis = s.waitingSinceBasis === 'runtime' ? 'the runtime\'s count, in whole minutes' : s.goroutines !== undefined ? 'since this tool first saw this stack' : 'since this tool first saw it wait there';
     lines.push(
-      `goroutine: ${known(s.goroutine ?? null)} (${s.source})`,
+      s.goroutines !== undefined
+        ? `goroutines: ${s.goroutines} with this same stack (a server this large is read as groups of identical stacks, without ids or wait reasons: the full dump would stop it for a moment)`
+        : `goroutine: ${known(s.goroutine ?? null)} (${s.source})`,
       `waiting: ${s.waiting === 'recv' ? 'in Recv, for the client\'s next message' : s.waiting === 'send' ? 'in Send, for the client to read (HTTP/2 flow control)' : `in the handler's own code (${s.waitReason ?? 'running'})`}`,
       `for: ${formatSeconds(idleMs(s, now))} (${basis})`,
       `waits at: ${s.waitsAt ? `${s.waitsAt.function} (${s.waitsAt.file}:${s.waitsAt.line})` : 'unknown'}`,
@@ -326,8 +329,10 @@ export function countSuspects(stores: Iterable<StreamStore>, settings: TreeSetti
   for (const store of stores) {
     const now = store.now(localNow);
     for (const s of store.streams.values()) {
-      streams++;
-      if (isSuspect(s, store.servers.get(s.serverId), now, settings.suspectAfterMs)) suspect++;
+      // A group of identical Go stacks counts as the goroutines it stands for.
+      const n = s.goroutines ?? 1;
+      streams += n;
+      if (isSuspect(s, store.servers.get(s.serverId), now, settings.suspectAfterMs)) suspect += n;
     }
   }
   return { streams, suspect };

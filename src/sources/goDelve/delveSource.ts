@@ -151,6 +151,7 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
         const st = await rpc.call('Stacktrace', { Id: g.id, Depth: 64 });
         goroutines.push({
           id: g.id,
+          count: 1,
           state: g.status === 4 ? 'waiting' : 'running',
           waitMinutes: null,
           frames: (st.Locations ?? []).map((l: Loose) => ({ func: l.function?.name ?? '?', file: l.file ?? '?', line: l.line ?? 0 })),

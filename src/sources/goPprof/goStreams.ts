@@ -23,8 +23,16 @@ interface Seen {
   firstSeen: number;
 }
 
+/** A group's id: the same stack gives the same id from one read to the next. */
+function groupId(c: GoHandlerCall, frames: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < frames.length; i++) h = Math.imul(h ^ frames.charCodeAt(i), 0x01000193) >>> 0;
+  return `s${h.toString(36)}-${c.method.length}`;
+}
+
 export class GoCallTracker {
-  private readonly seen = new Map<number, Seen>();
+  /** By goroutine id (`g25`), or by a group's stack (`s…`). */
+  private readonly seen = new Map<string, Seen>();
 
   constructor(private readonly source: StreamSource) {}
 
@@ -32,19 +40,21 @@ export class GoCallTracker {
   snapshot(read: GoRead): LiveSnapshot {
     const streams: LiveStream[] = [];
     const methods = new Map<string, 'unary' | null>();
-    const alive = new Set<number>();
+    const alive = new Set<string>();
     for (const c of read.calls) {
-      alive.add(c.goroutine);
-      const key = `${c.waiting} ${c.state} ${c.where ? `${c.where.file}:${c.where.line}` : ''}`;
-      let seen = this.seen.get(c.goroutine);
-      if (!seen) this.seen.set(c.goroutine, (seen = { key, since: read.now, firstSeen: read.now }));
+      const place = c.where ? `${c.where.file}:${c.where.line}` : '';
+      const id = c.goroutine !== null ? `g${c.goroutine}` : groupId(c, `${c.method} ${c.waiting} ${place} ${c.stack ?? ''}`);
+      alive.add(id);
+      const key = `${c.waiting} ${c.state} ${place}`;
+      let seen = this.seen.get(id);
+      if (!seen) this.seen.set(id, (seen = { key, since: read.now, firstSeen: read.now }));
       else if (seen.key !== key) Object.assign(seen, { key, since: read.now });
       // The runtime's whole minutes (up to about 2 low) when they say more than our own sightings.
       const runtimeSince = c.waitMinutes !== null ? read.now - c.waitMinutes * 60_000 : null;
       const byRuntime = runtimeSince !== null && runtimeSince < seen.since;
       methods.set(c.method, c.kind === 'unary' ? 'unary' : null);
       streams.push({
-        id: `g${c.goroutine}`,
+        id,
         serverId: GO_SERVER_ID,
         method: c.method,
         kind: c.kind === 'unary' ? 'unary' : null,
@@ -64,9 +74,10 @@ export class GoCallTracker {
         rttMs: null,
         source: this.source,
         goroutine: c.goroutine,
+        ...(c.goroutine === null ? { goroutines: c.count } : {}),
         waitsAt: c.where ? { file: c.where.file, line: c.where.line, function: c.where.func } : null,
         waiting: c.waiting,
-        waitReason: c.state,
+        waitReason: c.state || null,
         waitingSince: byRuntime ? runtimeSince : seen.since,
         waitingSinceBasis: byRuntime ? 'runtime' : 'first-seen',
       });

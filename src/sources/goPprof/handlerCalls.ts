@@ -6,8 +6,12 @@ import type { GoWaiting } from '../../model/liveStream';
 import type { GoFrame, Goroutine } from './goroutineDump';
 
 export interface GoHandlerCall {
-  /** The goroutine's id: unique for the life of the process (the runtime never reuses one). */
-  goroutine: number;
+  /** The goroutine's id: unique for the life of the process (the runtime never reuses one); null for a group. */
+  goroutine: number | null;
+  /** How many goroutines with this same stack it stands for (a server read in aggregate). */
+  count: number;
+  /** A group's whole stack (function:line, innermost first): what keeps two groups apart. */
+  stack?: string;
   /** `/grpc.testing.TestService/StreamingInputCall` from the generated file, else `/grpc_testing.TestService/…` (its Go package). */
   method: string;
   kind: 'unary' | 'stream';
@@ -53,17 +57,16 @@ export function fullMethodNames(generated: string): Map<string, string> {
   return out;
 }
 
-/** Reads a generated file once; null when it is not on this machine. */
-export type GeneratedReader = (file: string) => string | null;
+/** The method names of a generated file (fullMethodNames), read once; null when it is not on this machine. */
+export type GeneratedReader = (file: string) => Map<string, string> | null;
 
 /**
  * The handler's real gRPC method name from its generated file when that file is readable here;
  * else the name the stack gives (the Go package, which may differ from the proto package).
  */
 function methodName(handler: GoFrame, service: string, method: string, read?: GeneratedReader): string {
-  const text = read?.(handler.file);
-  if (text) {
-    const names = fullMethodNames(text);
+  const names = read?.(handler.file);
+  if (names) {
     const full = names.get(`${service}/${method}`) ?? (names.has(`${service}/*`) ? `/${names.get(`${service}/*`)}/${method}` : undefined);
     if (full) return full;
   }
@@ -84,6 +87,8 @@ export function handlerCalls(goroutines: Goroutine[], readGenerated?: GeneratedR
     const outer = g.frames.slice(at + 1).map((f) => f.func);
     out.push({
       goroutine: g.id,
+      count: g.count,
+      ...(g.id === null ? { stack: g.frames.map((f) => `${f.func}:${f.line}`).join(' ') } : {}),
       method: methodName(g.frames[at], m[1], m[2], readGenerated),
       // processUnaryRPC up to grpc-go 1.7x; from then on one processRPC, with unary handlers wrapped.
       kind: outer.some((f) => f.endsWith('(*Server).processUnaryRPC') || f.includes('wrapUnaryHandler')) ? 'unary' : 'stream',
@@ -107,20 +112,20 @@ export function grpcGoVersion(goroutines: Goroutine[]): string | null {
   return null;
 }
 
-/** A GeneratedReader over the local file system, caching each file (generated code does not change under a running server). */
+/** A GeneratedReader over text files, each read and parsed once (generated code does not change under a running server). */
 export function cachedFileReader(readFile: (file: string) => string): GeneratedReader {
-  const cache = new Map<string, string | null>();
+  const cache = new Map<string, Map<string, string> | null>();
   return (file) => {
-    if (!cache.has(file)) {
-      let text: string | null = null;
+    let names = cache.get(file);
+    if (names === undefined) {
       try {
-        text = readFile(file);
+        names = fullMethodNames(readFile(file));
       } catch {
-        text = null;
+        names = null;
       }
-      cache.set(file, text);
+      cache.set(file, names);
     }
-    return cache.get(file) ?? null;
+    return names;
   };
 }
 

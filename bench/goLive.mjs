@@ -1,0 +1,92 @@
+// What reading a Go server costs: a real grpc-go server (the test fixture, built here) with 1,000
+// and 10,000 handler goroutines waiting in Recv (silent client streams on one connection). Per
+// size: the pprof dump's size and the time to fetch it, to parse it into handler calls, and
+// `grpc-streams list --pprof URL --json` end to end (a new process, as a user runs it); then the
+// pause Delve causes for one snapshot (`list --delve`: from its attach to its detach).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CLI, ROOT, fmt, median, require, run, start } from './lib.mjs';
+
+const { parseGoroutineDump } = require('../out/src/sources/goPprof/goroutineDump.js');
+const { handlerCalls } = require('../out/src/sources/goPprof/handlerCalls.js');
+const { readGoDelve } = require('../out/src/sources/goDelve/delveSource.js');
+
+const SIZES = [1000, 10000];
+
+function build() {
+  const dir = path.join(ROOT, 'test', '.tmp', 'bench-golive');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'ingest');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(ROOT, 'test', 'fixtures', 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`go build failed: ${b.stderr}`);
+  return bin;
+}
+
+async function fetchText(url) {
+  const res = await fetch(url);
+  return res.text();
+}
+
+async function one(bin, n) {
+  const server = start(bin, ['server'], { env: { ...process.env, PPROF: '1' } });
+  const { port } = await server.waitFor((e) => e.event === 'listening');
+  const { port: pprof } = await server.waitFor((e) => e.event === 'pprof');
+  const client = start(bin, ['client', `127.0.0.1:${port}`, `many:${n}`]);
+  try {
+    await client.waitFor((e) => e.event === 'opened');
+    const base = `http://127.0.0.1:${pprof}`;
+    const url = `${base}/debug/pprof/goroutine?debug=2`;
+    // The handlers have all reached Recv once the dump lists n of them.
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = await fetchText(url);
+      if (handlerCalls(parseGoroutineDump(text)).length >= n) break;
+    }
+    const fetchMs = [];
+    const parseMs = [];
+    const cliMs = [];
+    for (let i = 0; i < 5; i++) {
+      let t = performance.now();
+      text = await fetchText(url);
+      fetchMs.push(performance.now() - t);
+      t = performance.now();
+      const calls = handlerCalls(parseGoroutineDump(text));
+      parseMs.push(performance.now() - t);
+      if (calls.length < n) throw new Error(`only ${calls.length} of ${n} handler goroutines in the dump`);
+    }
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const r = await run(process.execPath, [CLI, 'list', '--pprof', base, '--json']);
+      cliMs.push(performance.now() - t);
+      if (r.err) throw new Error(`list --pprof failed: ${r.stderr}`);
+      const listed = JSON.parse(r.stdout).streams.length;
+      if (listed < n) throw new Error(`list --pprof listed ${listed} of ${n}`);
+    }
+    const pauses = [];
+    for (let i = 0; i < 3; i++) {
+      const snap = await readGoDelve(server.pid);
+      if (snap.calls.length < n) throw new Error(`Delve saw ${snap.calls.length} of ${n}`);
+      pauses.push(snap.pausedMs);
+    }
+    return { goroutines: n, dumpBytes: Buffer.byteLength(text), fetchMs: median(fetchMs), parseMs: median(parseMs), listJsonMs: median(cliMs), delvePauseMs: median(pauses) };
+  } finally {
+    client.kill();
+    server.kill();
+  }
+}
+
+export async function goLiveBench() {
+  const bin = build();
+  const out = [];
+  for (const n of SIZES) out.push(await one(bin, n));
+  return out;
+}
+
+export function printGoLive(rows) {
+  console.log('\nGo server read through pprof and Delve (handler goroutines waiting in Recv; medians)');
+  for (const r of rows) {
+    console.log(`  ${r.goroutines} handlers: dump ${fmt(r.dumpBytes / 1024 / 1024, 1)} MB, fetched in ${fmt(r.fetchMs, 0)} ms, parsed in ${fmt(r.parseMs, 0)} ms; list --pprof --json end to end ${fmt(r.listJsonMs, 0)} ms; Delve snapshot paused the process ${fmt(r.delvePauseMs, 0)} ms`);
+  }
+}
