@@ -24,6 +24,27 @@ function build() {
   return bin;
 }
 
+/** The longest any of a stream of small requests (/debug/pprof/cmdline) waits while `path` is fetched once. */
+async function longestStall(port, path) {
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true });
+  const get = (p) => new Promise((resolve, reject) => {
+    const t = performance.now();
+    http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => { res.resume(); res.on('end', () => resolve(performance.now() - t)); }).on('error', reject);
+  });
+  let max = 0;
+  let stop = false;
+  const loop = (async () => { while (!stop) max = Math.max(max, await get('/debug/pprof/cmdline')); })();
+  await new Promise((r) => setTimeout(r, 300));
+  const before = max;
+  max = 0;
+  await get(path);
+  stop = true;
+  await loop;
+  agent.destroy();
+  return { during: max, before };
+}
+
 async function fetchText(url) {
   const res = await fetch(url);
   return res.text();
@@ -61,16 +82,20 @@ async function one(bin, n) {
       const r = await run(process.execPath, [CLI, 'list', '--pprof', base, '--json']);
       cliMs.push(performance.now() - t);
       if (r.err) throw new Error(`list --pprof failed: ${r.stderr}`);
-      const listed = JSON.parse(r.stdout).streams.length;
+      const listed = JSON.parse(r.stdout).streams.reduce((sum, c) => sum + (c.goroutines ?? 1), 0);
       if (listed < n) throw new Error(`list --pprof listed ${listed} of ${n}`);
     }
     const pauses = [];
+    let timing = null;
     for (let i = 0; i < 3; i++) {
       const snap = await readGoDelve(server.pid);
       if (snap.calls.length < n) throw new Error(`Delve saw ${snap.calls.length} of ${n}`);
       pauses.push(snap.pausedMs);
+      timing = snap.timing;
     }
-    return { goroutines: n, dumpBytes: Buffer.byteLength(text), fetchMs: median(fetchMs), parseMs: median(parseMs), listJsonMs: median(cliMs), delvePauseMs: median(pauses) };
+    // How long other requests to the server are held while it writes each kind of dump.
+    const stall = { full: await longestStall(pprof, `/debug/pprof/goroutine?debug=2`), grouped: await longestStall(pprof, `/debug/pprof/goroutine?debug=1`) };
+    return { goroutines: n, dumpBytes: Buffer.byteLength(text), fetchMs: median(fetchMs), parseMs: median(parseMs), listJsonMs: median(cliMs), delvePauseMs: median(pauses), delveTiming: timing, stallMs: stall };
   } finally {
     client.kill();
     server.kill();
@@ -87,6 +112,9 @@ export async function goLiveBench() {
 export function printGoLive(rows) {
   console.log('\nGo server read through pprof and Delve (handler goroutines waiting in Recv; medians)');
   for (const r of rows) {
-    console.log(`  ${r.goroutines} handlers: dump ${fmt(r.dumpBytes / 1024 / 1024, 1)} MB, fetched in ${fmt(r.fetchMs, 0)} ms, parsed in ${fmt(r.parseMs, 0)} ms; list --pprof --json end to end ${fmt(r.listJsonMs, 0)} ms; Delve snapshot paused the process ${fmt(r.delvePauseMs, 0)} ms`);
+    console.log(`  ${r.goroutines} handlers: full dump (debug=2) ${fmt(r.dumpBytes / 1024 / 1024, 1)} MB, fetched in ${fmt(r.fetchMs, 0)} ms, parsed in ${fmt(r.parseMs, 0)} ms`);
+    console.log(`    other requests to the server held up to ${fmt(r.stallMs.full.during, 0)} ms during the full dump, ${fmt(r.stallMs.grouped.during, 0)} ms during the grouped one (${fmt(r.stallMs.full.before, 0)} ms before)`);
+    console.log(`    list --pprof --json end to end ${fmt(r.listJsonMs, 0)} ms (${r.goroutines > 2000 ? 'grouped profile' : 'full dump'})`);
+    console.log(`    Delve snapshot paused the process ${fmt(r.delvePauseMs, 0)} ms: attach and debug info ${fmt(r.delveTiming.attachMs, 0)} ms, list ${fmt(r.delveTiming.listMs, 0)} ms, stacks ${fmt(r.delveTiming.stacksMs, 0)} ms`);
   }
 }

@@ -19,6 +19,8 @@ export interface GoDelveSnapshot {
   pid: number;
   /** How long the process was halted, from Delve's attach to its detach. */
   pausedMs: number;
+  /** Where the pause went: Delve attaching (reading the binary's debug info), listing goroutines, reading the handlers' stacks. */
+  timing: { attachMs: number; listMs: number; stacksMs: number };
   goroutines: number;
   calls: GoHandlerCall[];
   grpcVersion: string | null;
@@ -64,37 +66,30 @@ class DelveRpc {
     });
   }
 
-  /** net/rpc's JSON codec: one JSON object after another, no framing. */
+  /**
+   * net/rpc's JSON codec writes each answer with encoding/json's Encoder: one value per line (a
+   * newline inside a string is escaped). Only the new text is searched for the line's end, so a
+   * 10 MB answer arriving in many chunks is scanned once.
+   */
   private onData(d: string): void {
+    const from = this.buffer.length;
     this.buffer += d;
-    for (;;) {
-      const end = jsonEnd(this.buffer);
-      if (end < 0) return;
-      const msg = JSON.parse(this.buffer.slice(0, end));
-      this.buffer = this.buffer.slice(end).replace(/^\s+/, '');
-      const p = this.pending.get(msg.id);
-      if (!p) continue;
-      this.pending.delete(msg.id);
-      if (msg.error) p.reject(new Error(String(msg.error)));
-      else p.resolve(msg.result);
+    let end = this.buffer.indexOf('\n', from);
+    while (end >= 0) {
+      const line = this.buffer.slice(0, end).trim();
+      this.buffer = this.buffer.slice(end + 1);
+      if (line) this.answer(JSON.parse(line));
+      end = this.buffer.indexOf('\n');
     }
   }
-}
 
-/** The end of the first complete JSON object in text, or -1. */
-function jsonEnd(text: string): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i + 1;
+  private answer(msg: Loose): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.error) p.reject(new Error(String(msg.error)));
+    else p.resolve(msg.result);
   }
-  return -1;
 }
 
 /** What Delve printed last, for the error when it gives up. */
@@ -132,6 +127,7 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
   if (!dlvPath) throw new AttachError('no-inspector', `Delve (dlv) is not installed: go install github.com/go-delve/delve/cmd/dlv@${DELVE_VERSION}, or install it from vscode-go (Go: Install/Update Tools).`);
   if (!processExists(pid)) throw new AttachError('no-process', `There is no process with id ${pid}.`);
   const started = Date.now();
+  const timing = { attachMs: 0, listMs: 0, stacksMs: 0 };
   const dlv = spawn(dlvPath, ['attach', String(pid), '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--log-dest=2'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { text: '' };
   try {
@@ -143,23 +139,34 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
     const rpc = new DelveRpc(socket);
     let detached = false;
     try {
-      const listed = await rpc.call('ListGoroutines', { Start: 0, Count: 0 });
+      // Delve's first answer comes once it has attached and read the binary's debug info.
+      await rpc.call('State', { NonBlocking: true });
+      timing.attachMs = Date.now() - started;
+      const t0 = Date.now();
+      // Delve filters by where a goroutine started (4: GoroutineStartLoc, a substring match) before
+      // it describes each one; the exact starts are checked here.
+      const listed = await rpc.call('ListGoroutines', { Start: 0, Count: 0, Filters: [{ Kind: 4, Arg: 'google.golang.org/grpc.(*Server).' }] });
       const all: Loose[] = listed.Goroutines ?? [];
       const handlers = all.filter((g) => isHandlerStart(g.startLoc?.function?.name ?? ''));
-      const goroutines: Goroutine[] = [];
-      for (const g of handlers) {
-        const st = await rpc.call('Stacktrace', { Id: g.id, Depth: 64 });
-        goroutines.push({
-          id: g.id,
-          count: 1,
-          state: g.status === 4 ? 'waiting' : 'running',
-          waitMinutes: null,
-          frames: (st.Locations ?? []).map((l: Loose) => ({ func: l.function?.name ?? '?', file: l.file ?? '?', line: l.line ?? 0 })),
-        });
-      }
+      const t1 = Date.now();
+      // All stack requests at once: Delve answers them in turn, without a round trip between them.
+      // 24 frames reach the generated handler from a Recv or Send; deeper helpers get a second, deeper read.
+      const stacks = await Promise.all(handlers.map((g) => rpc.call('Stacktrace', { Id: g.id, Depth: 24 })));
+      await Promise.all(stacks.map(async (st, i) => {
+        if (!(st.Locations ?? []).some((l: Loose) => /_Handler$/.test(l.function?.name ?? ''))) stacks[i] = await rpc.call('Stacktrace', { Id: handlers[i].id, Depth: 200 });
+      }));
+      const goroutines: Goroutine[] = handlers.map((g, i) => ({
+        id: g.id,
+        count: 1,
+        state: g.status === 4 ? 'waiting' : 'running',
+        waitMinutes: null,
+        frames: (stacks[i].Locations ?? []).map((l: Loose) => ({ func: l.function?.name ?? '?', file: l.file ?? '?', line: l.line ?? 0 })),
+      }));
+      timing.listMs = t1 - t0;
+      timing.stacksMs = Date.now() - t1;
       await rpc.call('Detach', { Kill: false });
       detached = true;
-      return { source: 'go-delve', pid, pausedMs: Date.now() - started, goroutines: all.length, calls: handlerCalls(goroutines, localGenerated), grpcVersion: grpcGoVersion(goroutines), now: Date.now() };
+      return { source: 'go-delve', pid, pausedMs: Date.now() - started, timing, goroutines: all.length, calls: handlerCalls(goroutines, localGenerated), grpcVersion: grpcGoVersion(goroutines), now: Date.now() };
     } finally {
       if (!detached) await rpc.call('Detach', { Kill: false }).catch(() => undefined);
       socket.destroy();
