@@ -283,7 +283,7 @@ test('A Go server through pprof: the tree shows the handler blocked in Recv, Go 
   const { port: pprof } = await server.waitFor((e) => e.event === 'pprof', 20000);
   const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
   await silent.waitFor((e) => e.event === 'sent', 20000);
-  const cs = await CodeServer.start({ workspace: ws, settings: { 'grpcStreams.idleWarningSeconds': 1, 'grpcStreams.suspectAfterSeconds': 3, 'grpcStreams.go.pollIntervalSeconds': 0.5 } });
+  const cs = await CodeServer.start({ workspace: ws, settings: { 'grpcStreams.idleWarningSeconds': 1, 'grpcStreams.suspectAfterSeconds': 3, 'grpcStreams.pollIntervalSeconds': 0.5 } });
   try {
     const page = await cs.openBrowser();
     const input = page.locator('.quick-input-widget input.input');
@@ -335,6 +335,49 @@ test('A Go server through pprof: the tree shows the handler blocked in Recv, Go 
     silent.kill();
     server.kill();
     fs.rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('channelz: attach to an admin address, the frozen client\'s connection turns suspect and the status bar counts it; a healthy one does not; a closed one leaves', { timeout: 240000 }, async () => {
+  const server = await startServer({ env: { CHANNELZ: '1' } });
+  const healthy = await startClient(server.port, 'chat', ['--chat-every', '200']);
+  const frozen = await startClient(server.port, 'upload');
+  frozen.freeze();
+  const cs = await CodeServer.start({ settings: { 'grpcStreams.idleWarningSeconds': 1, 'grpcStreams.suspectAfterSeconds': 2, 'grpcStreams.pollIntervalSeconds': 0.5 } });
+  try {
+    const page = await cs.openBrowser();
+    const input = page.locator('.quick-input-widget input.input');
+    await cs.runCommand('gRPC Streams: Attach to channelz Address…', {
+      expect: () => until(async () => (await input.inputValue().catch(() => '')) === '127.0.0.1:50051', 10000, 'the channelz address input box'),
+    });
+    await cs.answerInput(`127.0.0.1:${server.port}`);
+    await showStreamsView(cs);
+    const connections = async () => (await cs.streamRows()).filter((r) => r.aria.includes('connection from 127.0.0.1'));
+    const rows = await until(async () => {
+      const c = await connections();
+      return c.length === 2 && c.some((r) => r.aria.startsWith('suspect')) && c;
+    }, 30000, 'two connections, one suspect');
+    const suspect = rows.find((r) => r.aria.startsWith('suspect'));
+    const fine = rows.find((r) => !r.aria.startsWith('suspect'));
+    assert.match(suspect.description, /^1 open · idle \d+s · 0 keepalives$/);
+    assert.match(fine.description, /^1 open · idle [01]s · 0 keepalives$/, 'the chatting client is never idle for long');
+    const all = await cs.streamRows();
+    assert.ok(all.some((r) => r.label === `channelz 127.0.0.1:${server.port}` && /1 suspect · 1 server · 2 connections/.test(r.description)), JSON.stringify(all));
+    assert.ok(all.some((r) => r.label === `127.0.0.1:${server.port}` && /calls \d+ started, \d+ failed · 2 connections/.test(r.description)));
+    await statusItem(page, 'gRPC 2 connections · 1 suspect').waitFor({ timeout: 10000 });
+    await cs.screenshot('15-channelz');
+    // The frozen client goes away: its connection leaves the list, and nothing is suspect.
+    frozen.kill();
+    await until(async () => (await connections()).length === 1, 20000, 'the closed connection to leave');
+    await statusItem(page, 'gRPC 1 connection · 0 suspect').waitFor({ timeout: 10000 });
+  } catch (e) {
+    await cs.failed('failure-channelz');
+    throw e;
+  } finally {
+    await cs.stop();
+    healthy.kill();
+    frozen.kill();
+    server.kill();
   }
 });
 
@@ -620,7 +663,7 @@ test('A Node debugging session: the extension offers to attach through js-debug,
       if (await stop.isVisible()) await stop.click({ timeout: 5000 });
       await gone.waitFor({ state: 'detached', timeout: 15000 });
     }, { attempts: 3 });
-    await page.getByText('Not attached to any Node gRPC server.').waitFor({ timeout: 10000 });
+    await page.getByText('Not attached to any gRPC server.').waitFor({ timeout: 10000 });
   } catch (e) {
     await cs.failed('failure-debug');
     throw e;

@@ -215,3 +215,31 @@ test('the process picker says which processes are cluster workers or started by 
   assert.equal(childrenHint(100, [101, 102]), ' Process 100 started the Node processes 101, 102 (cluster workers, or the program a wrapper such as npx or tsx runs): pick one of those in Attach to Process.');
   assert.match(childrenHint(200, [201]), /started the Node process 201 .*pick that one/);
 });
+
+test('polled sources: the status bar counts connections; a poll reports only what changed; a Go group counts as its goroutines', () => {
+  const { statusBarText, countSuspects, streamRow } = lib('model/treeModel.js');
+  const { StreamStore } = lib('model/streamStore.js');
+  const { channelzConnectionView } = lib('model/connectionTree.js');
+  assert.equal(statusBarText({ streams: 0, suspect: 0, connections: 3, suspectConnections: 1 }), 'gRPC 3 connections · 1 suspect');
+  assert.equal(statusBarText({ streams: 2, suspect: 1, connections: 1, suspectConnections: 0 }), 'gRPC 2 streams · 1 suspect · 1 connection · 0 suspect');
+  assert.equal(statusBarText({ streams: 1, suspect: 0 }), 'gRPC 1 stream · 0 suspect');
+  const conn = (id, over = {}) => ({ id, serverId: '1', remote: `127.0.0.1:${id}`, local: '127.0.0.1:50051', openStreams: 1, streamsStarted: 1, messagesSent: 0, messagesReceived: 1, keepalivesSent: 0, keepalivesBefore: 0, lastMessageReceivedAt: 1000, lastMessageSentAt: null, lastRemoteStreamCreatedAt: 1000, localWindow: 65535, remoteWindow: 65535, ...over });
+  const server = { id: '1', library: 'channelz', grpcJsVersion: null, addresses: ['127.0.0.1:50051'], keepalive: null, methods: [] };
+  const snap = (connections, streams = []) => ({ pid: 0, node: '', grpcJs: [], now: 100_000, servers: [server], streams, ended: [], connections });
+  const store = new StreamStore(snap([conn('1'), conn('2')]), 100_000);
+  const again = store.reset(snap([conn('1'), conn('3')]), 100_000, true);
+  assert.deepEqual(again.connections, { updated: ['3'], removed: ['2'] });
+  assert.equal(again.serversChanged, false, 'the same servers: their rows are left alone');
+  const counts = countSuspects([store], { idleWarningMs: 1000, suspectAfterMs: 2000, maxStreamsPerMethod: 10 }, 100_000);
+  assert.deepEqual(counts, { streams: 0, suspect: 0, connections: 2, suspectConnections: 2 });
+  const view = channelzConnectionView(conn('4', { keepalivesSent: 3, keepalivesBefore: 3 }), 100_000, 2000);
+  assert.deepEqual([view.label, view.description, view.suspect], ['127.0.0.1:4', '1 open · idle 99s · 3 keepalives', true]);
+  assert.match(view.tooltip, /Suspect: 1 open stream, nothing received for 99 s, and the server sent no keepalive ping since we started watching/);
+  // A group of 40 identical Go stacks: one row, forty goroutines.
+  const group = { id: 'sabc', serverId: 'grpc-go', method: '/pkg.Svc/Upload', kind: null, peer: null, startedAt: null, observedSince: 90_000, received: null, sent: null, lastReceivedAt: null, lastSentAt: null, deadline: null, state: null, connectionId: null, queuedBytes: null, liveness: 'unknown', livenessCheckedAt: null, rttMs: null, source: 'go-pprof', goroutine: null, goroutines: 40, waitsAt: { file: '/src/main.go', line: 49, function: 'main.(*server).Upload' }, waiting: 'recv', waitReason: null, waitingSince: 90_000, waitingSinceBasis: 'first-seen' };
+  const goStore = new StreamStore({ pid: 0, node: '', grpcJs: [], now: 100_000, servers: [{ id: 'grpc-go', library: 'grpc-go v1.75.0', grpcJsVersion: null, addresses: [], keepalive: null, methods: [] }], streams: [group], ended: [] }, 100_000);
+  assert.deepEqual(countSuspects([goStore], { idleWarningMs: 1000, suspectAfterMs: 2000, maxStreamsPerMethod: 10 }, 100_000), { streams: 40, suspect: 40 });
+  const row = streamRow(group, goStore.servers.get('grpc-go'), 100_000, { idleWarningMs: 1000, suspectAfterMs: 2000, maxStreamsPerMethod: 10 });
+  assert.deepEqual([row.label, row.description, row.status], ['40 goroutines', 'recv 10s · main.go:49', 'suspect']);
+  assert.deepEqual(row.reasons, ['no message for 10 s (since first seen waiting there)', "keepalive unknown (this source cannot read the server's options)"]);
+});

@@ -29,17 +29,14 @@ function formatAgo(ms: number | null): string {
 /** The JSON document of one read (the README documents it). */
 function document(bundle: ChannelzBundle, snap: Channelz.ChannelzSnapshot, thresholdMs: number, firstKeepalives: Map<string, number>) {
   const own = bundle.ownLocalPorts(Number(snap.address.split(':').pop()));
-  const connections = snap.connections
-    .filter((c) => !own.has(Number(c.remote.split(':').pop())))
-    .map((c) => {
-      const j = bundle.judgeConnection(c, snap.now, thresholdMs, firstKeepalives.get(c.id) ?? 0);
-      if (!firstKeepalives.has(c.id)) firstKeepalives.set(c.id, c.keepalivesSent);
-      return {
-        id: j.id, serverId: j.serverId, remote: j.remote, openStreams: j.openStreams,
-        lastMessageReceivedAt: j.lastMessageReceivedAt, lastMessageSentAt: j.lastMessageSentAt, keepalivesSent: j.keepalivesSent,
-        localWindow: j.localWindow, remoteWindow: j.remoteWindow, idleMs: j.idleMs, suspect: j.suspect, reasons: j.reasons,
-      };
-    });
+  const connections = bundle.trackConnections(snap.connections, own, firstKeepalives).map((c) => {
+    const j = bundle.judgeConnection(c, snap.now, thresholdMs, c.keepalivesBefore);
+    return {
+      id: j.id, serverId: j.serverId, remote: j.remote, openStreams: j.openStreams,
+      lastMessageReceivedAt: j.lastMessageReceivedAt, lastMessageSentAt: j.lastMessageSentAt, keepalivesSent: j.keepalivesSent,
+      localWindow: j.localWindow, remoteWindow: j.remoteWindow, idleMs: j.idleMs, suspect: j.suspect, reasons: j.reasons,
+    };
+  });
   return { source: 'channelz' as const, address: snap.address, servers: snap.servers, connections };
 }
 

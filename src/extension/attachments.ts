@@ -8,7 +8,8 @@ import { AgentSession } from '../inspector/agentSession';
 import { GO_SERVER_ID } from '../sources/goPprof/goStreams';
 import { PprofPoller } from '../sources/goPprof/pprofPoller';
 import { DelveSnapshots } from '../sources/goDelve/delveSnapshots';
-import type { LiveSource, SourceHealth } from '../sources/source';
+import type * as ChannelzBundle from '../sources/channelz/index';
+import { isPolled, type LiveSource, type SourceHealth } from '../sources/source';
 import { AttachError, errorMessage } from '../inspector/errors';
 import type { ProbeSettings } from '../agent/protocol';
 import { findInspectorPorts, openInspectorOf } from '../inspector/nodeProcesses';
@@ -61,6 +62,8 @@ export interface AttachTarget {
   pprofUrl?: string;
   /** A local Go process read through Delve: a snapshot on request (the user has agreed to the pause). */
   delvePid?: number;
+  /** Any gRPC server's channelz admin address (HOST:PORT): its connections are polled. */
+  channelzAddress?: string;
 }
 
 class AttachedProcess implements Attachment {
@@ -127,12 +130,12 @@ export class AttachmentManager implements vscode.Disposable {
   readonly onDidChangeHealth = this.healthChanged.event;
   private nextId = 1;
 
-  /** `probe` gives the current probe settings (from the user's settings) for each attach; `goPollMs` the Go poll interval. */
+  /** `probe` gives the current probe settings (from the user's settings) for each attach; `pollMs` the Go poll interval. */
   constructor(
     private readonly extensionPath: string,
     private readonly log: Log,
     private readonly probe: () => Partial<ProbeSettings>,
-    private readonly goPollMs: () => number,
+    private readonly pollMs: () => number,
   ) {}
 
   get all(): Attachment[] {
@@ -150,6 +153,7 @@ export class AttachmentManager implements vscode.Disposable {
   async attach(target: AttachTarget): Promise<Attachment | undefined> {
     if (target.pprofUrl !== undefined) return this.attachGoPprof(target);
     if (target.delvePid !== undefined) return this.attachGoDelve(target.delvePid, target);
+    if (target.channelzAddress !== undefined) return this.attachChannelz(target.channelzAddress, target);
     const where = target.label ?? (target.address ? formatAddress(target.address) : 'the debugging session');
     const probe = this.probe();
     try {
@@ -205,7 +209,7 @@ export class AttachmentManager implements vscode.Disposable {
     try {
       const poller = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: reading the goroutines of ${base}`, cancellable: false },
-        () => PprofPoller.start(base, this.goPollMs()),
+        () => PprofPoller.start(base, this.pollMs()),
       );
       const label = `go-pprof ${new URL(poller.url).host}`;
       const existing = this.all.find((a) => a.source instanceof PprofPoller && a.source.url === poller.url);
@@ -218,12 +222,45 @@ export class AttachmentManager implements vscode.Disposable {
       this.attachments.set(attachment.id, attachment);
       this.listen(attachment);
       const server = attachment.store.servers.get(GO_SERVER_ID);
-      this.log.info(`Attached to ${poller.url}: ${server?.library ?? 'no grpc-go server seen yet'}, ${attachment.store.streams.size} handler goroutines; read every ${this.goPollMs() / 1000} s (the process is not paused).`);
+      this.log.info(`Attached to ${poller.url}: ${server?.library ?? 'no grpc-go server seen yet'}, ${attachment.store.streams.size} handler goroutines; read every ${this.pollMs() / 1000} s (the process is not paused).`);
       this.updateContext();
       this.listChanged.fire();
       return attachment;
     } catch (e) {
       this.log.error(`Attach to ${base} failed`, e);
+      if (!target.quiet) {
+        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
+        if (action === 'Show Log') this.log.show();
+      }
+      return undefined;
+    }
+  }
+
+  /** A server's channelz admin address: the first read must succeed; then it is polled. */
+  private async attachChannelz(address: string, target: AttachTarget): Promise<Attachment | undefined> {
+    try {
+      const existing = this.all.find((a) => a.source.kind === 'channelz' && (a.source as unknown as { address: string }).address === address);
+      if (existing) {
+        vscode.window.showInformationMessage(`gRPC Streams: already attached to ${existing.label}.`);
+        return existing;
+      }
+      // The channelz bundle (grpc-js and its proto loader) is loaded only when asked for.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const bundle = require(join(this.extensionPath, 'dist', 'channelz.js')) as typeof ChannelzBundle;
+      const source = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `gRPC Streams: reading channelz at ${address}`, cancellable: false },
+        () => bundle.ChannelzPoller.start({ address }, this.pollMs()),
+      );
+      const label = `channelz ${address}`;
+      const attachment = new AttachedProcess(`p${this.nextId++}`, label, source, new StreamStore(source.initialSnapshot), { ...target, label }, undefined);
+      this.attachments.set(attachment.id, attachment);
+      this.listen(attachment);
+      this.log.info(`Attached to channelz at ${address}: ${attachment.store.servers.size} servers, ${attachment.store.connections.size} connections; read every ${this.pollMs() / 1000} s.`);
+      this.updateContext();
+      this.listChanged.fire();
+      return attachment;
+    } catch (e) {
+      this.log.error(`Attach to channelz at ${address} failed`, e);
       if (!target.quiet) {
         const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
         if (action === 'Show Log') this.log.show();
@@ -267,8 +304,8 @@ export class AttachmentManager implements vscode.Disposable {
   }
 
   /** The Go poll interval changed in the settings: applies at once. */
-  setGoPollInterval(ms: number): void {
-    for (const a of this.attachments.values()) if (a.source instanceof PprofPoller) a.source.setInterval(ms);
+  setPollInterval(ms: number): void {
+    for (const a of this.attachments.values()) if (isPolled(a.source)) a.source.setInterval(ms);
   }
 
   private listen(a: AttachedProcess): void {
@@ -280,7 +317,7 @@ export class AttachmentManager implements vscode.Disposable {
       if (!live()) return;
       // Maybe another install of the agent (another client re-installed it): tell it our probe settings.
       a.probe = undefined;
-      this.changed.fire({ attachment: a, change: store.reset(snap) });
+      this.changed.fire({ attachment: a, change: store.reset(snap, Date.now(), isPolled(a.source)) });
     });
     session.onHealth((h) => {
       if (!live()) return;

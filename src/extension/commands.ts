@@ -85,6 +85,7 @@ export class StreamCommands implements vscode.Disposable {
     reg(CommandIds.attachToProcess, this.attachToProcess);
     reg(CommandIds.attachToAddress, this.attachToAddress);
     reg(CommandIds.attachToGoPprof, this.attachToGoPprof);
+    reg(CommandIds.attachToChannelz, this.attachToChannelz);
     reg(CommandIds.detach, this.detach);
     reg(CommandIds.reattach, this.reattach);
     reg(CommandIds.refresh, this.refresh);
@@ -155,6 +156,19 @@ export class StreamCommands implements vscode.Disposable {
     });
     if (!text) return;
     await this.attachments.attach({ pprofUrl: text.trim(), allowRemote: false });
+  }
+
+  private async attachToChannelz(): Promise<void> {
+    const text = await vscode.window.showInputBox({
+      title: 'gRPC Streams: Attach to channelz Address',
+      prompt: 'The HOST:PORT where any gRPC server (Go, Java, C++, Python, Node) serves channelz (read-only: any host is allowed)',
+      placeHolder: '127.0.0.1:50051',
+      value: '127.0.0.1:50051',
+      ignoreFocusOut: true,
+      validateInput: (v) => (/^[^\s/]+:\d+$/.test(v.trim()) ? undefined : 'Give HOST:PORT, for example 127.0.0.1:50051.'),
+    });
+    if (!text) return;
+    await this.attachments.attach({ channelzAddress: text.trim(), allowRemote: false });
   }
 
   private async detach(node?: StreamTreeNode): Promise<void> {
@@ -333,6 +347,7 @@ export class StreamCommands implements vscode.Disposable {
   private async exportSnapshot(node?: StreamTreeNode): Promise<void> {
     const a = await this.attachmentFor(node, 'Export the streams of which process?');
     if (!a) return;
+    if (a.source.kind === 'channelz') throw new Error(`${a.label} has connections, not streams: grpc-streams list --channelz ${a.label.replace(/^channelz /, '')} --json writes them.`);
     if (a.session) requireAgent(a);
     const snap = await a.source.refresh();
     const uri = await vscode.window.showSaveDialog({
@@ -352,6 +367,7 @@ export class StreamCommands implements vscode.Disposable {
       return;
     }
     const a = await this.attachmentFor(node, 'Show the dashboard of which process?');
+    if (a?.source.kind === 'channelz') throw new Error(`the dashboard lists streams; ${a.label}'s connections are in the Streams view.`);
     if (a) this.openDashboard(a);
   }
 

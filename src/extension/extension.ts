@@ -23,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = new Log();
   const settings = new SettingsWatcher();
-  const attachments = new AttachmentManager(context.extensionPath, log, () => probeSettingsFor(settings.config), () => settings.config.goPollIntervalMs);
+  const attachments = new AttachmentManager(context.extensionPath, log, () => probeSettingsFor(settings.config), () => settings.config.pollIntervalMs);
   closeAttachments = () => attachments.closeAll();
   const grouping = new TreeGrouping(context.workspaceState);
   const tree = new StreamTreeProvider(attachments, settings, grouping, log);
@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     settings,
     attachments,
     new ProbeSettingsSync(attachments, settings, log),
-    settings.onDidChange((c) => attachments.setGoPollInterval(c.goPollIntervalMs)),
+    settings.onDidChange((c) => attachments.setPollInterval(c.pollIntervalMs)),
     grouping,
     tree,
     view,

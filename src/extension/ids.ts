@@ -10,6 +10,7 @@ export const CommandIds = {
   attachToProcess: 'grpcStreams.attachToProcess',
   attachToAddress: 'grpcStreams.attachToAddress',
   attachToGoPprof: 'grpcStreams.attachToGoPprof',
+  attachToChannelz: 'grpcStreams.attachToChannelz',
   detach: 'grpcStreams.detach',
   reattach: 'grpcStreams.reattach',
   refresh: 'grpcStreams.refresh',
@@ -43,9 +44,13 @@ export const ItemContext = {
   processAgentGone: 'grpcStreams.process.agentGone',
   /** A Go server read from its goroutines: no Probe, no Cancel Dead Streams. */
   processGo: 'grpcStreams.process.go',
+  /** A channelz admin address: Refresh and Detach only. */
+  processChannelz: 'grpcStreams.process.channelz',
   server: 'grpcStreams.server',
   method: 'grpcStreams.method',
   connection: 'grpcStreams.connection',
+  /** A connection that channelz reports (no streams under it). */
+  connectionChannelz: 'grpcStreams.connection.channelz',
   stream: 'grpcStreams.stream',
   /** A Go handler goroutine: Cancel is shown disabled (package.json enablement). */
   streamGo: 'grpcStreams.stream.go',
@@ -58,7 +63,7 @@ export const Settings = {
   idleWarningSeconds: 'idleWarningSeconds',
   suspectAfterSeconds: 'suspectAfterSeconds',
   refreshIntervalMs: 'refreshIntervalMs',
-  goPollIntervalSeconds: 'go.pollIntervalSeconds',
+  pollIntervalSeconds: 'pollIntervalSeconds',
   allowRemoteInspector: 'allowRemoteInspector',
   autoAttach: 'autoAttach',
   maxStreamsPerMethod: 'maxStreamsPerMethod',

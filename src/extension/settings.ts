@@ -8,7 +8,7 @@ export type AutoAttach = 'ask' | 'always' | 'never';
 
 export interface ExtensionConfig extends TreeSettings {
   refreshIntervalMs: number;
-  goPollIntervalMs: number;
+  pollIntervalMs: number;
   allowRemoteInspector: boolean;
   autoAttach: AutoAttach;
   diagnosticsEnabled: boolean;
@@ -44,7 +44,7 @@ export function readConfig(): ExtensionConfig {
     suspectAfterMs: num(Settings.suspectAfterSeconds, 60, 1) * 1000,
     maxStreamsPerMethod: Math.floor(num(Settings.maxStreamsPerMethod, 200, 1)),
     refreshIntervalMs: num(Settings.refreshIntervalMs, 1000, 200),
-    goPollIntervalMs: Math.round(num(Settings.goPollIntervalSeconds, 2, 0.5) * 1000),
+    pollIntervalMs: Math.round(num(Settings.pollIntervalSeconds, 2, 0.5) * 1000),
     allowRemoteInspector: remote?.globalValue === true,
     autoAttach: auto === 'always' || auto === 'never' ? auto : 'ask',
     diagnosticsEnabled: c.get<boolean>(Settings.diagnosticsEnabled, true) !== false,

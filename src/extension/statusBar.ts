@@ -39,6 +39,10 @@ export class StreamStatusBar implements vscode.Disposable {
       const c = countSuspects([a.store], this.settings.config, a.localNow());
       counts.streams += c.streams;
       counts.suspect += c.suspect;
+      if (c.connections !== undefined) {
+        counts.connections = (counts.connections ?? 0) + c.connections;
+        counts.suspectConnections = (counts.suspectConnections ?? 0) + (c.suspectConnections ?? 0);
+      }
     }
     this.log.trace(`status bar: ${counts.streams} streams judged in ${(performance.now() - started).toFixed(2)} ms`);
     const stale = staleSummary(all.map((a) => a.health.state));
@@ -47,8 +51,8 @@ export class StreamStatusBar implements vscode.Disposable {
       const note = healthNote(a.health.state);
       return `${processName(a)}${note ? `: ${note}` : ''}`;
     });
-    this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show the streams.\n${lines.join('\n')}`;
-    this.item.backgroundColor = counts.suspect > 0 || stale ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.tooltip = `gRPC Stream Debugger: ${all.length} process${all.length === 1 ? '' : 'es'} attached. Click to show them.\n${lines.join('\n')}`;
+    this.item.backgroundColor = counts.suspect > 0 || (counts.suspectConnections ?? 0) > 0 || stale ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 

@@ -12,6 +12,7 @@ import {
   groupByMethod,
   healthDetail,
   methodLabel,
+  channelzProcessDescription,
   goProcessDescription,
   processDescription,
   serverLabel,
@@ -24,6 +25,7 @@ import {
   type Grouping,
   type StreamRow,
 } from '../model/treeModel';
+import { channelzConnectionView, channelzServerDescription, connectionsOf, suspectConnections } from '../model/connectionTree';
 import { libraryOf, type LiveStream } from '../model/liveStream';
 import type { Attachment, AttachmentChange, AttachmentManager } from './attachments';
 import type { TreeGrouping } from './grouping';
@@ -70,6 +72,8 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
   private readonly streamNodes = new Map<string, StreamTreeNode>();
   /** Stream rows as last handed to VS Code, by node id: what a tick compares against. */
   private readonly rendered = new Map<string, StreamRow>();
+  /** channelz connection rows as last handed to VS Code (description and verdict), by node id. */
+  private readonly renderedConnections = new Map<string, string>();
   /**
    * A server's connections by key, in their order, by `attachmentId/serverId`: made once per data
    * change, not once per connection row (a server can have a thousand).
@@ -128,6 +132,16 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     switch (node.type) {
       case 'process': {
         const health = a.health.state;
+        if (a.source.kind === 'channelz') {
+          const suspect = suspectConnections(store, a.now(), this.config.suspectAfterMs);
+          item.label = a.label;
+          item.description = channelzProcessDescription(store.servers.size, store.connections.size, suspect, health);
+          item.iconPath = PROCESS_ICON[health];
+          item.contextValue = ItemContext.processChannelz;
+          const detail = healthDetail(health, true);
+          item.tooltip = `${a.label}: read every ${this.config.pollIntervalMs / 1000} s. channelz counts per connection: open streams, messages, keepalive pings, flow-control windows; not which calls they are.${detail ? `\n\n${detail}` : ''}`;
+          break;
+        }
         const go = !a.session;
         const library = [...store.servers.values()].map(libraryOf).join(', ') || 'no grpc-go server seen yet';
         item.label = go ? (store.pid ? `Go process ${store.pid}` : 'Go server') : `process ${store.pid}`;
@@ -136,13 +150,23 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         item.contextValue = health === 'agent-gone' ? ItemContext.processAgentGone : go ? ItemContext.processGo : ItemContext.process;
         const detail = healthDetail(health, go);
         item.tooltip = go
-          ? `${a.label}: ${library}\n${a.source.kind === 'go-delve' ? 'A snapshot read through Delve, which paused the process meanwhile; Refresh takes another (and asks first).' : `Its goroutines are read every ${this.config.goPollIntervalMs / 1000} s from net/http/pprof; the process is not paused.`}${detail ? `\n\n${detail}` : ''}`
+          ? `${a.label}: ${library}\n${a.source.kind === 'go-delve' ? 'A snapshot read through Delve, which paused the process meanwhile; Refresh takes another (and asks first).' : `Its goroutines are read every ${this.config.pollIntervalMs / 1000} s from net/http/pprof; the process is not paused.`}${detail ? `\n\n${detail}` : ''}`
           : `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}${detail ? `\n\n${detail}` : ''}`;
         break;
       }
       case 'server': {
         const server = store.servers.get(node.serverId);
         if (!server) break;
+        if (a.source.kind === 'channelz') {
+          const n = [...store.connections.values()].filter((c) => c.serverId === node.serverId).length;
+          item.label = server.addresses.join(', ') || `server ${server.id} (no listen socket)`;
+          item.description = channelzServerDescription(server, n);
+          item.iconPath = new vscode.ThemeIcon('server');
+          item.tooltip = `channelz server ${server.id}`;
+          item.contextValue = ItemContext.server;
+          item.collapsibleState = n > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
+          break;
+        }
         const open = [...store.streams.values()].reduce((n, s) => n + (s.serverId === node.serverId ? s.goroutines ?? 1 : 0), 0);
         const view = serverView(server, open, this.config, deadStreams(store.streams.values(), node.serverId).streams);
         item.label = serverLabel(server);
@@ -162,6 +186,24 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         break;
       }
       case 'connection': {
+        if (a.source.kind === 'channelz') {
+          const c = store.connections.get(node.key);
+          if (!c) {
+            item.label = 'closed';
+            item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+            break;
+          }
+          const view = channelzConnectionView(c, a.now(), this.config.suspectAfterMs);
+          this.renderedConnections.set(node.id, view.description + view.suspect);
+          item.label = view.label;
+          item.description = view.description;
+          item.tooltip = view.tooltip;
+          item.iconPath = view.suspect ? STATUS_ICON.suspect : CONNECTION_ICON.unknown;
+          item.contextValue = ItemContext.connectionChannelz;
+          item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+          item.accessibilityInformation = { label: view.accessibility };
+          break;
+        }
         const g = this.connectionsOf(a, node.serverId).get(node.key);
         if (!g) {
           item.label = 'closed';
@@ -214,6 +256,11 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     if (!a) return [];
     if (node.type === 'process') {
       return [...a.store.servers.keys()].map((serverId) => this.node({ type: 'server', id: `${a.id}/${serverId}`, attachmentId: a.id, serverId }));
+    }
+    if (node.type === 'server' && a.source.kind === 'channelz') {
+      return connectionsOf(a.store, node.serverId, a.now(), this.config.suspectAfterMs).map((c) =>
+        this.node({ type: 'connection', id: `${node.id}/${CONNECTION_PREFIX}${c.id}`, attachmentId: a.id, serverId: node.serverId, key: c.id }),
+      );
     }
     if (node.type === 'server' && this.grouping === 'connection') {
       return [...this.connectionsOf(a, node.serverId).values()].map((g) =>
@@ -281,6 +328,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
 
   private onData({ attachment, change }: AttachmentChange): void {
     for (const key of this.connectionGroups.keys()) if (key.startsWith(`${attachment.id}/`)) this.connectionGroups.delete(key);
+    if (attachment.source.kind === 'channelz') return this.onConnections(attachment, change);
     const fire = new Set<StreamTreeNode>();
     const store = attachment.store;
     const serverNode = (serverId: string): StreamTreeNode | undefined => this.nodes.get(`${attachment.id}/${serverId}`);
@@ -320,6 +368,35 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     if (fire.size > 0) this.emitter.fire([...fire]);
   }
 
+  /** channelz: a changed connection re-renders its row; one that opened or closed, its server's children. */
+  private onConnections(a: Attachment, change: AttachmentChange['change']): void {
+    const processNode = this.nodes.get(a.id);
+    if (!processNode) return;
+    if (change.serversChanged) {
+      this.emitter.fire(processNode);
+      return;
+    }
+    const fire = new Set<StreamTreeNode>([processNode]);
+    const c = change.connections ?? { updated: [], removed: [] };
+    for (const id of c.updated) {
+      const conn = a.store.connections.get(id);
+      const node = conn && this.nodes.get(`${a.id}/${conn.serverId}/${CONNECTION_PREFIX}${id}`);
+      const server = conn && this.nodes.get(`${a.id}/${conn.serverId}`);
+      if (node) fire.add(node);
+      else if (server) fire.add(server);
+    }
+    for (const id of c.removed) {
+      for (const [nodeId, n] of this.nodes) {
+        if (n.type !== 'connection' || n.attachmentId !== a.id || n.key !== id) continue;
+        this.nodes.delete(nodeId);
+        this.renderedConnections.delete(nodeId);
+        const server = this.nodes.get(`${a.id}/${n.serverId}`);
+        if (server) fire.add(server);
+      }
+    }
+    this.emitter.fire([...fire]);
+  }
+
   /** A stream node that went (ended, or moved to another parent): its parent's children changed. */
   private forgetStream(attachmentId: string, n: StreamTreeNode, fire: Set<StreamTreeNode>): void {
     if (n.type !== 'stream') return;
@@ -357,6 +434,15 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         if (n) fire.push(n);
       }
     }
+    // channelz connection rows: their idle times grow too.
+    for (const [nodeId, old] of this.renderedConnections) {
+      const n = this.nodes.get(nodeId);
+      const a = n && this.attachments.get(n.attachmentId);
+      const c = n && n.type === 'connection' && a ? a.store.connections.get(n.key) : undefined;
+      if (!n || !a || !c) continue;
+      const view = channelzConnectionView(c, a.now(), this.config.suspectAfterMs);
+      if (view.description + view.suspect !== old) fire.push(n);
+    }
     if (fire.length > 0) this.emitter.fire(fire);
     this.tickTimes.push(performance.now() - started);
     if (this.tickTimes.length >= 10) {
@@ -372,6 +458,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
     for (const [id, n] of this.nodes) if (!this.attachments.get(n.attachmentId)) this.nodes.delete(id);
     for (const [key, n] of this.streamNodes) if (!this.nodes.has(n.id)) this.streamNodes.delete(key);
     for (const id of this.rendered.keys()) if (!this.nodes.has(id)) this.rendered.delete(id);
+    for (const id of this.renderedConnections.keys()) if (!this.nodes.has(id)) this.renderedConnections.delete(id);
     this.emitter.fire(undefined);
   }
 

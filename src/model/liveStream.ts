@@ -2,6 +2,7 @@
 // of a Go server. A field a source cannot know is null (shown as unknown), never guessed; the
 // Node agent knows them all, so its StreamRecord is a LiveStream as it is.
 import type { CallKind, CallState, EndedCall, KeepaliveOptions, Liveness, MethodInfo } from '../agent/protocol';
+import type { LiveConnection } from '../sources/channelz/connections';
 
 /** Where a stream's record came from. */
 export type StreamSource = 'node' | 'go-pprof' | 'go-delve';
@@ -66,6 +67,8 @@ export interface LiveServer {
   keepalive: KeepaliveOptions | null;
   /** kind null: streaming, of a kind the source cannot tell. */
   methods: Array<Omit<MethodInfo, 'kind'> & { kind: MethodInfo['kind'] | null }>;
+  /** channelz: the server's call counts. */
+  calls?: { started: number; succeeded: number; failed: number };
 }
 
 /** A whole state of one process, from any source (the Node agent's AgentSnapshot is one). */
@@ -79,6 +82,8 @@ export interface LiveSnapshot {
   servers: LiveServer[];
   streams: LiveStream[];
   ended: EndedCall[];
+  /** channelz: the servers' client connections (channelz counts per connection, not per stream). */
+  connections?: LiveConnection[];
 }
 
 /** The library name shown for a server. */

@@ -4,6 +4,7 @@ import type { LiveStream, LiveServer } from './liveStream';
 import type { Liveness, ProbeSettings } from '../agent/protocol';
 import type { StreamStore } from './streamStore';
 import { libraryOf } from './liveStream';
+import { suspectConnections as countSuspectConnections } from './connectionTree';
 import { assessStream, formatBytes, formatSeconds, idleMs, isSuspect, keepaliveVerdict, suspectReasons } from './suspect';
 
 /** Dead: its connection did not answer a PING (it is suspect too, and more than suspect). */
@@ -321,11 +322,16 @@ export function sameProbeSettings(a: Partial<ProbeSettings> | undefined, b: Part
 export interface Counts {
   streams: number;
   suspect: number;
+  /** channelz sources: connections, and those that are suspect. */
+  connections?: number;
+  suspectConnections?: number;
 }
 
 export function countSuspects(stores: Iterable<StreamStore>, settings: TreeSettings, localNow = Date.now()): Counts {
   let streams = 0;
   let suspect = 0;
+  let connections = 0;
+  let suspectConnections = 0;
   for (const store of stores) {
     const now = store.now(localNow);
     for (const s of store.streams.values()) {
@@ -334,12 +340,16 @@ export function countSuspects(stores: Iterable<StreamStore>, settings: TreeSetti
       streams += n;
       if (isSuspect(s, store.servers.get(s.serverId), now, settings.suspectAfterMs)) suspect += n;
     }
+    connections += store.connections.size;
+    if (store.connections.size > 0) suspectConnections += countSuspectConnections(store, now, settings.suspectAfterMs);
   }
-  return { streams, suspect };
+  return connections > 0 ? { streams, suspect, connections, suspectConnections } : { streams, suspect };
 }
 
 export function statusBarText(c: Counts): string {
-  return `gRPC ${c.streams} stream${c.streams === 1 ? '' : 's'} · ${c.suspect} suspect`;
+  const conns = c.connections ? `${c.connections} connection${c.connections === 1 ? '' : 's'} · ${c.suspectConnections ?? 0} suspect` : '';
+  if (conns && c.streams === 0) return `gRPC ${conns}`;
+  return `gRPC ${c.streams} stream${c.streams === 1 ? '' : 's'} · ${c.suspect} suspect${conns ? ` · ${conns}` : ''}`;
 }
 
 /** What a client knows of the process behind an attachment (AgentSession's health, by state). */
@@ -376,6 +386,13 @@ export function processDescription(label: string, node: string, open: number, st
 /** A Go server's row: where it is read from, its grpc-go, its handler goroutines. */
 export function goProcessDescription(label: string, library: string, handlers: number, state: HealthState): string {
   const base = `${label} · ${library} · ${handlers} handler goroutine${handlers === 1 ? '' : 's'}`;
+  const note = healthNote(state);
+  return note ? `${note} · ${base}` : base;
+}
+
+/** A channelz source's row: its servers and connections, the suspect ones first where a narrow view shows them. */
+export function channelzProcessDescription(servers: number, connections: number, suspect: number, state: HealthState): string {
+  const base = `${suspect > 0 ? `${suspect} suspect · ` : ''}${servers} server${servers === 1 ? '' : 's'} · ${connections} connection${connections === 1 ? '' : 's'}`;
   const note = healthNote(state);
   return note ? `${note} · ${base}` : base;
 }

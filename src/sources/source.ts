@@ -12,8 +12,11 @@ export type SourceHealth =
   /** The Node agent was removed by another client: nothing more will arrive. */
   | { state: 'agent-gone' };
 
+/** A stream source, or channelz (connections, not streams). */
+export type SourceKind = StreamSource | 'channelz';
+
 export interface LiveSource {
-  readonly kind: StreamSource;
+  readonly kind: SourceKind;
   readonly initialSnapshot: LiveSnapshot;
   readonly currentHealth: SourceHealth;
   /** Changes to some streams (the Node agent); polled sources send whole snapshots instead. */
@@ -24,4 +27,9 @@ export interface LiveSource {
   /** Reads everything again, now. */
   refresh(): Promise<LiveSnapshot>;
   close(): Promise<void>;
+}
+
+/** A source read by polling (PolledSource); checked by shape, as the channelz source comes from its own bundle. */
+export function isPolled(s: LiveSource): s is LiveSource & { setInterval(ms: number): void } {
+  return typeof (s as { setInterval?: unknown }).setInterval === 'function';
 }

@@ -59,3 +59,39 @@ export function judgeConnection(c: ChannelzConnection, now: number, thresholdMs:
   }
   return { ...c, idleMs, suspect: reasons.length > 0, reasons };
 }
+
+/** A connection as a view keeps it: with the keepalive count to judge "no ping since we started watching" by. */
+export interface LiveConnection extends ChannelzConnection {
+  /** 0 on the first read of it (its own count is judged), then the count that read saw. */
+  keepalivesBefore: number;
+}
+
+/**
+ * One read's connections without our own polling connection (`ownPorts`: our local ports to the
+ * admin address), each with its keepalive baseline; `first` remembers the baselines between reads
+ * and forgets connections that closed.
+ */
+export function trackConnections(connections: ChannelzConnection[], ownPorts: Set<number>, first: Map<string, number>): LiveConnection[] {
+  const out: LiveConnection[] = [];
+  const seen = new Set<string>();
+  for (const c of connections) {
+    if (ownPorts.has(Number(c.remote.split(':').pop()))) continue;
+    seen.add(c.id);
+    out.push({ ...c, keepalivesBefore: first.get(c.id) ?? 0 });
+    if (!first.has(c.id)) first.set(c.id, c.keepalivesSent);
+  }
+  for (const id of first.keys()) if (!seen.has(id)) first.delete(id);
+  return out;
+}
+
+/** The tree row of a connection: `3 open · idle 12m · 0 keepalives`. */
+export function connectionDescription(c: JudgedConnection): string {
+  const idle = c.idleMs === null ? 'idle ?' : `idle ${shortAgo(c.idleMs)}`;
+  const stopped = c.remoteWindow === 0 && c.openStreams > 0 ? ' · window 0' : '';
+  return `${c.openStreams} open · ${idle} · ${c.keepalivesSent} keepalive${c.keepalivesSent === 1 ? '' : 's'}${stopped}`;
+}
+
+function shortAgo(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h`;
+}
