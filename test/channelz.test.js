@@ -102,3 +102,62 @@ test('channelz of a real grpc-go server: its client connections and their open s
     server.kill();
   }
 });
+
+const PYTHON = require('node:path').join(process.env.GRPC_STREAMS_TOOLS || require('node:path').join(require('node:os').homedir(), '.cache', 'grpc-streams-tools'), 'py', 'bin', 'python');
+
+test('channelz of a real Python server (grpcio, grpcio-channelz): the frozen client turns suspect, the chatting one does not, a closed connection leaves, and pages past 100 connections are all read', { timeout: 120000 }, async () => {
+  const path = require('node:path');
+  const { spawnTracked, FIXTURES } = require('./helpers/procs');
+  assert.ok(require('node:fs').existsSync(PYTHON), `${PYTHON} with grpcio and grpcio-channelz (.ci/run installs them)`);
+  const server = spawnTracked(PYTHON, [path.join(FIXTURES, 'python', 'channelz_server.py')]);
+  const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const healthy = await startClient(port, 'chat', ['--chat-every', '200']);
+  const frozen = await startClient(port, 'upload');
+  let many;
+  try {
+    frozen.freeze();
+    // Watched as the extension and `watch` do: C-core counts its own BDP pings as keepalives, so
+    // a connection is judged by the pings sent since it was first seen, not by its total.
+    const { ChannelzPoller } = lib('sources/channelz/channelzPoller.js');
+    const { judgedConnection } = lib('model/connectionTree.js');
+    const poller = await ChannelzPoller.start({ address: `127.0.0.1:${port}` }, 60000);
+    let judged;
+    try {
+      judged = await until(async () => {
+        const snap = await poller.refresh();
+        const j = snap.connections.map((c) => judgedConnection(c, snap.now, 2000));
+        return j.length === 2 && j.some((c) => c.suspect) && j;
+      }, 30000, 'the frozen client\'s connection, suspect');
+    } finally {
+      await poller.close();
+    }
+    const bad = judged.find((c) => c.suspect);
+    const good = judged.find((c) => !c.suspect);
+    assert.equal(bad.openStreams, 1);
+    assert.match(bad.reasons[0], /^1 open stream, nothing received for \d+ s, and the server sent no keepalive ping( since we started watching)?$/);
+    assert.equal(good.openStreams, 1);
+    assert.ok(good.idleMs < 2000, `the chatting client sent recently (${good.idleMs} ms ago)`);
+    frozen.kill();
+    await until(async () => (await listJson(port)).connections.length === 1, 20000, 'the closed connection to leave the list');
+    // 120 more connections (each client its own subchannel pool): channelz pages them 100 at a time.
+    many = spawnTracked(process.execPath, ['-e', `
+      const grpc = require('@grpc/grpc-js');
+      let ready = 0;
+      for (let i = 0; i < 120; i++) {
+        const c = new grpc.Client('127.0.0.1:${port}', grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+        c.waitForReady(Date.now() + 20000, (e) => { if (e) throw e; if (++ready === 120) console.log(JSON.stringify({ event: 'ready' })); });
+      }
+      setInterval(() => {}, 1000);`], { cwd: require('./helpers/procs').ROOT });
+    await many.waitFor((e) => e.event === 'ready', 30000);
+    const paged = await until(async () => {
+      const d = await listJson(port);
+      return d.connections.length === 121 && d;
+    }, 20000, '121 connections, over two pages');
+    assert.equal(new Set(paged.connections.map((c) => c.id)).size, 121, 'no connection listed twice across pages');
+  } finally {
+    if (many) many.kill();
+    healthy.kill();
+    frozen.kill();
+    server.kill();
+  }
+});
