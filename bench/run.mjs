@@ -1,10 +1,11 @@
 // npm run bench: every performance target of the issues, measured once and printed as ratios and
 // times. Machines here are shared and noisy: these are records for the README, not assertions.
-//   node bench/run.mjs [agent|streams|memory|attach|probe|lint|dashboard|extension|go|diagnostics ...] [--quick] [--json]
+//   node bench/run.mjs [agent|streams|memory|attach|probe|lint|dashboard|extension|go|channelz|diagnostics ...] [--quick] [--json]
 import { agentOverhead, printAgentOverhead } from './agentOverhead.mjs';
 import { attachBench, printAttach } from './attach.mjs';
 import { dashboardBench, printDashboard } from './dashboard.mjs';
 import { diagnosticsBench, extensionBench, printDiagnostics, printExtension } from './extension.mjs';
+import { channelzBench, printChannelz } from './channelz.mjs';
 import { goLiveBench, printGoLive } from './goLive.mjs';
 import { killAll } from './lib.mjs';
 import { lintBench, printLint } from './lint.mjs';
@@ -26,6 +27,7 @@ try {
   if (all || wanted.includes('dashboard')) printDashboard((results.dashboard = await dashboardBench()));
   if (all || wanted.includes('extension')) printExtension((results.extension = await extensionBench()));
   if (all || wanted.includes('go')) printGoLive((results.go = await goLiveBench()));
+  if (all || wanted.includes('channelz')) printChannelz((results.channelz = await channelzBench()));
   if (all || wanted.includes('diagnostics')) printDiagnostics((results.diagnostics = await diagnosticsBench()));
 } finally {
   killAll();

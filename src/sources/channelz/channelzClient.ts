@@ -109,8 +109,15 @@ export class ChannelzClient {
         for (let start = 0; ; ) {
           const page = await this.call<Loose>('GetServerSockets', { server_id: id, start_socket_id: start, max_results: PAGE });
           const refs: Loose[] = page.socket_ref ?? [];
-          for (const ref of refs) {
-            const sock = (await this.call<Loose>('GetSocket', { socket_id: ref.socket_id })).socket;
+          // A page's sockets asked for at once: one round trip per page, not per connection.
+          const socks = await Promise.all(refs.map((ref) => this.call<Loose>('GetSocket', { socket_id: ref.socket_id }).then((r) => r.socket, (e) => {
+            // A connection that closed between the page and its GetSocket is simply gone.
+            if ((e as { code?: number }).code === grpc.status.NOT_FOUND) return null;
+            throw e;
+          })));
+          for (const [i, ref] of refs.entries()) {
+            const sock = socks[i];
+            if (!sock) continue;
             const d = sock?.data ?? {};
             const started = num(d.streams_started);
             connections.push({
