@@ -2,6 +2,7 @@
 // document as it is now, with the idle timeout and keepalive values from the settings.
 import * as vscode from 'vscode';
 import { dirname } from 'node:path';
+import { moduleGoVersion } from '../analysis/goModule';
 import { FIX_TITLES, type FixKind, type FixOptions } from '../analysis/types';
 import { errorMessage } from '../inspector/errors';
 import type { AnalysisLoader } from './analysisLoader';
@@ -38,7 +39,12 @@ export class StreamFixProvider implements vscode.CodeActionProvider {
           action.isPreferred = kind === 'async-receive' || kind === 'keepalive';
           actions.push(action);
         } catch (e) {
+          // Shown greyed with its reason (the module's Go is too old for the helper, say), not hidden.
           this.log.warn(`No ${kind} fix for ${doc.fileName}:${f.range.start.line + 1}: ${errorMessage(e)}`);
+          const action = new vscode.CodeAction(FIX_TITLES[kind as FixKind](options), vscode.CodeActionKind.QuickFix);
+          action.diagnostics = [diag];
+          action.disabled = { reason: errorMessage(e) };
+          actions.push(action);
         }
       }
     }
@@ -49,6 +55,8 @@ export class StreamFixProvider implements vscode.CodeActionProvider {
     const c = this.settings.config;
     const options: FixOptions = { idleTimeoutMs: c.fixIdleTimeoutMs, keepaliveTimeMs: c.fixKeepaliveTimeMs, keepaliveTimeoutMs: c.fixKeepaliveTimeoutMs };
     if (doc.languageId === 'go' && doc.uri.scheme === 'file') {
+      // The helper must be valid Go for the module: the `go` line of the nearest go.mod.
+      options.goVersion = moduleGoVersion(dirname(doc.uri.fsPath)) ?? undefined;
       // The Go helper is declared once per package: look in the other files of the directory.
       try {
         const dir = vscode.Uri.file(dirname(doc.uri.fsPath));
