@@ -71,3 +71,42 @@ test('the idle-timeout fix ends a frozen client with DEADLINE_EXCEEDED and leave
   normal.kill();
   server.kill();
 });
+
+test('the select-context fix: a subscription handler whose client went returns, and its goroutines go; unfixed, it waits on its channel for good', async () => {
+  const original = fs.readFileSync(path.join(MODULE, 'cmd', 'ingest', 'main.go'), 'utf8');
+  const file = path.join(TMP, 'main-subscribe.go');
+  fs.mkdirSync(TMP, { recursive: true });
+  fs.writeFileSync(file, original);
+  const lint = JSON.parse((await cli(['lint', file, '--json'])).stdout);
+  const waits = lint.filter((f) => f.rule === 'stream-wait-ignores-context');
+  assert.equal(waits.length, 1, 'the subscription loop is the one finding of its rule (the 64 kB sender waits on nothing)');
+  const fixed = await cli(['fix', file, '--line', String(waits[0].line), '--pattern', 'select-context']);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /for u := range untilDone\(stream\.Context\(\), updates\) \{/);
+  for (const [name, text, goes] of [['unfixed-subscribe', original, false], ['fixed-subscribe', fixed.stdout, true]]) {
+    const bin = build(name, text);
+    const server = spawnTracked(bin, ['server'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+      const client = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'subscribe']);
+      await client.waitFor((e) => e.event === 'asked', 20000);
+      await server.waitFor((e) => e.event === 'subscribed', 20000);
+      assert.ok((await goroutines(server)).subscribers >= 1, `${name}: the handler waits on its subscription`);
+      // The client goes away: its connection closes and the server cancels the stream's context.
+      client.kill();
+      if (goes) {
+        // The range ends as when the channel closes, so the code after the loop runs (here: return nil).
+        const ended = await server.waitFor((e) => e.event === 'handler-returned', 20000, 'the handler to return');
+        assert.equal(ended.method, '/grpc.testing.TestService/StreamingOutputCall');
+        await until(async () => (await goroutines(server)).subscribers === 0, 10000, 'no goroutine left in the handler or untilDone');
+      } else {
+        // The server has cancelled the stream's context, and the handler goes on waiting.
+        await server.waitFor((e) => e.event === 'stream-context-done', 20000, 'the stream context to end');
+        assert.equal((await goroutines(server)).subscribers, 1, `${name}: the handler still waits on its channel after its client went`);
+        assert.ok(!server.events.some((e) => e.event === 'handler-returned' && e.method.endsWith('/StreamingOutputCall')), 'the unfixed handler never returned');
+      }
+    } finally {
+      server.kill();
+    }
+  }
+});

@@ -70,7 +70,7 @@ export async function lintGoReport(fileName: string, text: string, worthSkipping
 export function mentionsGrpc(fileName: string, text: string): boolean {
   const lang = languageOf(fileName);
   // A handler file may import only its generated package: a Recv() call is enough to look.
-  if (lang === 'go') return text.includes('google.golang.org/grpc') || text.includes('.Recv()');
+  if (lang === 'go') return text.includes('google.golang.org/grpc') || text.includes('.Recv()') || text.includes('.Send(');
   if (lang) return text.includes('@grpc/grpc-js');
   return false;
 }
@@ -114,16 +114,16 @@ export async function fixText(fileName: string, text: string, where: { line: num
  * Whether one of these Go files (the same package) already declares the async-receive helper. A
  * declaration in a _test.go file counts only for a test file: the package's own build omits it.
  */
-export async function goHelperDeclaredIn(files: Array<{ name: string; text: string }>, forFile = ''): Promise<boolean> {
+export async function goHelperDeclaredIn(files: Array<{ name: string; text: string }>, forFile = '', helper: string = GO_HELPER_NAME): Promise<boolean> {
   const parser = await goParser();
   const forTest = forFile.endsWith('_test.go');
   for (const f of files) {
-    if (!f.name.endsWith('.go') || !f.text.includes(GO_HELPER_NAME)) continue;
+    if (!f.name.endsWith('.go') || !f.text.includes(helper)) continue;
     if (f.name.endsWith('_test.go') && !forTest) continue;
     const tree = parser.parse(f.text);
     if (!tree) continue;
     try {
-      if (declaresHelper(tree.rootNode)) return true;
+      if (declaresHelper(tree.rootNode, helper)) return true;
     } finally {
       tree.delete();
     }

@@ -2,7 +2,7 @@
 // and leaves the file gofmt-clean.
 import type { Node, Tree } from 'web-tree-sitter';
 import { goImportEdits } from './goImports';
-import type { GoFinding, GoNewServer, GoRecvLoop } from './goRules';
+import type { GoFinding, GoNewServer, GoRecvLoop, GoStreamWait } from './goRules';
 import { descendants, resultShape } from './goSyntax';
 import { lineIndent, lineStartOf } from './textLines';
 import { AnalysisError, type FixKind, type FixOptions, type TextEdit } from './types';
@@ -77,9 +77,64 @@ func ${GO_HELPER_NAME}[T any](ctx context.Context, recv func() (T, error), idle 
 `;
 }
 
-/** Whether a file declares the async-receive helper (a top-level function). */
-export function declaresHelper(root: Node): boolean {
-  return root.namedChildren.some((f) => f?.type === 'function_declaration' && f.childForFieldName('name')?.text === GO_HELPER_NAME);
+/** Whether a file declares a helper (a top-level function; by default the async-receive one). */
+export function declaresHelper(root: Node, name: string = GO_HELPER_NAME): boolean {
+  return root.namedChildren.some((f) => f?.type === 'function_declaration' && f.childForFieldName('name')?.text === name);
+}
+
+export const GO_UNTIL_DONE = 'untilDone';
+
+// The forwarding goroutine selects on ctx for every receive and every hand-over, so it ends with
+// the stream; a value taken from ch just as the client went is dropped (nobody is left to get it).
+const UNTIL_DONE_TEXT = `
+// ${GO_UNTIL_DONE} passes on the values of ch until ctx is done, then closes its result: a handler
+// that ranges over it stops waiting once its client is gone (cancelled, past its deadline, or a
+// dead connection found by keepalive). Added by gRPC Stream Debugger.
+func ${GO_UNTIL_DONE}[T any](ctx context.Context, ch <-chan T) <-chan T {
+	out := make(chan T)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case v, ok := <-ch:
+				if !ok {
+					return
+				}
+				select {
+				case out <- v:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+`;
+
+function selectContext(source: string, tree: Tree, site: GoStreamWait, options: FixOptions): TextEdit[] {
+  const ctx = `${site.streamExpr}.Context()`;
+  if (site.wait === 'range') {
+    // The loop and its body stay as they are: only what it ranges over changes.
+    if (options.goVersion && compareGoVersions(options.goVersion, '1.18') < 0) {
+      throw new AnalysisError(`the ${GO_UNTIL_DONE} helper needs Go 1.18 (generics); this module says go ${options.goVersion}`);
+    }
+    const edits: TextEdit[] = [{ start: site.node.startIndex, end: site.node.endIndex, newText: `${GO_UNTIL_DONE}(${ctx}, ${site.node.text})` }];
+    if (!declaresHelper(tree.rootNode, GO_UNTIL_DONE) && !options.goUntilDoneDeclaredElsewhere) {
+      const end = source.length;
+      edits.push({ start: end, end, newText: (source.endsWith('\n') ? '' : '\n') + UNTIL_DONE_TEXT });
+    }
+    return [...edits, ...goImportEdits(source, tree.rootNode, ['context'])];
+  }
+  const shape = resultShape(site.fn);
+  if (shape === 'other') throw new AnalysisError('the enclosing function returns more than an error; add the case by hand');
+  const open = source.indexOf('{', site.node.startIndex);
+  const indent = lineIndent(source, site.node.startIndex);
+  const ret = shape === 'error' ? `return status.FromContextError(${ctx}.Err()).Err()` : 'return';
+  const edits: TextEdit[] = [{ start: open + 1, end: open + 1, newText: `\n${indent}case <-${ctx}.Done():\n${indent}\t${ret}` }];
+  return shape === 'error' ? [...edits, ...goImportEdits(source, tree.rootNode, ['google.golang.org/grpc/status'])] : edits;
 }
 
 function identifiersIn(node: Node): Set<string> {
@@ -171,5 +226,6 @@ export function goFixEdits(source: string, tree: Tree, finding: GoFinding, kind:
   if (!finding.fixes.includes(kind)) throw new AnalysisError(`the ${kind} fix does not apply to ${finding.rule}`);
   const site = finding.site;
   if (site.kind === 'recv-loop') return kind === 'context-aware' ? contextAware(source, site) : asyncReceive(source, tree, site, options);
+  if (site.kind === 'stream-wait') return selectContext(source, tree, site, options);
   return keepalive(source, tree, site, options);
 }

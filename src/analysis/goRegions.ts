@@ -1,7 +1,7 @@
 // The parts of a Go file a lint has to parse. Every Go rule looks within one top-level declaration
 // (the loop, the function around it, its parameters) and at the imports, except one: a call of
 // grpc.KeepaliveParams anywhere configures every server of the file. So a declaration that spells
-// none of Recv, NewServer and KeepaliveParams cannot change a finding, and tree-sitter can skip it
+// none of Recv, Send, NewServer and KeepaliveParams cannot change a finding, and tree-sitter can skip it
 // (`includedRanges`): offsets, rows and columns stay those of the whole file.
 //
 // Declarations are found from the text: a line that starts, at column 0, with `func`, `type`,
@@ -15,7 +15,7 @@ import { pointsIn } from './textLines';
 const DECLARATION_STARTS = ['func ', 'type ', 'var ', 'const '];
 
 /** The words that make a declaration worth parsing: each rule's anchor (goRules.ts). */
-export const GO_RULE_WORDS = ['Recv', 'NewServer', 'KeepaliveParams'];
+export const GO_RULE_WORDS = ['Recv', 'Send', 'NewServer', 'KeepaliveParams'];
 
 /** Below this share of the file, skipping declarations saves less than tree-sitter's cost per range. */
 const WORTH_SKIPPING = 0.85;

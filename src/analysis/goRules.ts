@@ -1,4 +1,5 @@
-// Go rules: receive loops of server handlers with no idle timeout, servers without keepalive.
+// Go rules: receive loops of server handlers with no idle timeout, send loops that wait on a
+// channel but never on the stream's context, servers without keepalive.
 // A stream is a server stream by its declared type (a handler's parameter, a helper's parameter,
 // a struct field), never by what the loop around it looks like: client streams are never findings.
 import type { Node, Tree } from 'web-tree-sitter';
@@ -22,7 +23,21 @@ export interface GoNewServer {
   grpcName: string;
 }
 
-export type GoFinding = Finding & { site: GoRecvLoop | GoNewServer };
+/** A server-streaming loop that waits on a channel between sends, never on the stream's context. */
+export interface GoStreamWait {
+  kind: 'stream-wait';
+  /** range: `for v := range ch`; select: a select with receive cases and no Done() case. */
+  wait: 'range' | 'select';
+  /** The ranged channel expression, or the select statement. */
+  node: Node;
+  streamExpr: string;
+  fn: Node;
+}
+
+export type GoFinding = Finding & { site: GoRecvLoop | GoNewServer | GoStreamWait };
+
+/** A server stream that can send: generated `<Service>_<Method>Server`, or grpc's generic ones. */
+export const SENDING_STREAM_TYPE = /^\*?(?:\w+\.)?(?:[A-Z]\w*_\w+Server|ServerStreamingServer|BidiStreamingServer)(?:\[[^\]]*\])?$/s;
 
 /** Generated `<Service>_<Method>Server`, or grpc's generic server streams that can receive. */
 export const SERVER_STREAM_TYPE = /^\*?(?:\w+\.)?(?:[A-Z]\w*_\w+Server|BidiStreamingServer|ClientStreamingServer)(?:\[[^\]]*\])?$/s;
@@ -238,6 +253,40 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     });
   }
 
+  // stream-wait-ignores-context: Send() calls grouped by their loop, the loop's wait examined.
+  const waits = new Map<number, GoStreamWait | null>();
+  for (const o of spelled.of('Send')) {
+    const at = locator.selectorAt(o, 'Send', true);
+    if (!at || !at.call) continue;
+    let loopIndex = -1;
+    const fns: Node[] = [];
+    for (let i = at.path.length - 1; i >= 0; i--) {
+      const step = at.path[i];
+      if (step.type === 'for_statement' && fns.length === 0 && loopIndex === -1) loopIndex = i;
+      else if (FUNCTION_TYPES.has(step.type)) fns.push(step);
+    }
+    if (loopIndex === -1 || fns.length === 0) continue;
+    const loop = at.path[loopIndex];
+    if (waits.has(loop.startIndex)) continue;
+    const operand = at.selector.childForFieldName('operand');
+    if (!operand || !isSendingStream(operand, fns, params, () => (fields ??= structFieldTypes(root)))) {
+      continue;
+    }
+    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], root));
+  }
+  for (const site of waits.values()) {
+    if (!site) continue;
+    const what = site.wait === 'range' ? `ranging over ${site.node.text}` : 'in a select with no case for the stream\'s context';
+    findings.push({
+      rule: 'stream-wait-ignores-context',
+      language: 'go',
+      range: toRange(site.wait === 'range' ? site.node : (site.node.child(0) ?? site.node)),
+      message: `This handler waits between sends ${what}, never on ${site.streamExpr}.Context().Done(): once the client is gone (cancelled, past its deadline, or a dead connection found by keepalive) it goes on waiting here until the next value comes, and its goroutine and whatever feeds it stay.`,
+      fixes: resultShape(site.fn) === 'other' && site.wait === 'select' ? [] : ['select-context'],
+      site,
+    });
+  }
+
   // server-without-keepalive
   if (grpcName && !hasKeepalive) {
     for (const o of spelled.of('NewServer')) {
@@ -255,4 +304,99 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     }
   }
   return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+}
+
+function isSendingStream(operand: Node, fns: Node[], params: Map<number, Array<{ name: string; type: string }>>, fields: () => Map<string, string[]>): boolean {
+  if (operand.type === 'identifier') {
+    const declared = typeOfIdentifier(operand.text, fns, params);
+    return declared !== null && SENDING_STREAM_TYPE.test(declared);
+  }
+  if (operand.type === 'selector_expression') {
+    const field = operand.childForFieldName('field')?.text;
+    const types = field ? fields().get(field) ?? [] : [];
+    return types.length > 0 && types.every((t) => SENDING_STREAM_TYPE.test(t));
+  }
+  return false;
+}
+
+/** Statements of a loop body that belong to this loop: not inside a nested function literal. */
+function ownDescendants(loop: Node, type: string): Node[] {
+  return loop.descendantsOfType(type).filter((n): n is Node => {
+    if (!n) return false;
+    for (let p = n.parent; p && p.id !== loop.id; p = p.parent) if (FUNCTION_TYPES.has(p.type)) return false;
+    return true;
+  });
+}
+
+/** The channel a receive (`<-x`) reads, or null when the expression is not a receive. */
+function receivedFrom(e: Node | null | undefined): Node | null {
+  if (!e || e.type !== 'unary_expression' || e.child(0)?.type !== '<-') return null;
+  return e.childForFieldName('operand');
+}
+
+/** Whether a channel read here ends when the stream does: `<-x.Done()`, or a name bound to one. */
+function isDoneChannel(ch: Node, fnText: string): boolean {
+  if (ch.type === 'call_expression' && /\.Done$/.test(ch.childForFieldName('function')?.text ?? '')) return true;
+  if (ch.type === 'identifier') return new RegExp(`\\b${ch.text}\\s*:?=\\s*[\\w.()]*\\.Done\\(\\)`).test(fnText);
+  return false;
+}
+
+/** A wait that wakes by itself: a timer or ticker channel (`t.C`, `time.After(...)`, `time.Tick(...)`). */
+function isTimerChannel(ch: Node): boolean {
+  if (ch.type === 'selector_expression' && ch.childForFieldName('field')?.text === 'C') return true;
+  return ch.type === 'call_expression' && /(?:^|\.)(?:After|Tick)$/.test(ch.childForFieldName('function')?.text ?? '');
+}
+
+/** Declared as a channel where the reader can see it: made or declared in the function, a parameter, or a struct field of the file. */
+function isKnownChannel(e: Node, fn: Node, root: Node): boolean {
+  const chanType = /^(?:<-\s*)?chan\b/;
+  if (e.type === 'identifier') {
+    const name = e.text;
+    if (parametersOf(fn).some((p) => p.name === name && chanType.test(p.type))) return true;
+    return new RegExp(`\\b${name}\\s*:?=\\s*make\\(\\s*(?:<-\\s*)?chan\\b|\\bvar\\s+${name}\\s+(?:<-\\s*)?chan\\b`).test(fn.text);
+  }
+  if (e.type === 'selector_expression') {
+    const field = e.childForFieldName('field')?.text;
+    if (!field) return false;
+    const types: string[] = [];
+    for (const decl of root.descendantsOfType('field_declaration')) {
+      if (!decl || !decl.namedChildren.some((c) => c?.type === 'field_identifier' && c.text === field)) continue;
+      types.push(decl.childForFieldName('type')?.text ?? '');
+    }
+    return types.length > 0 && types.every((t) => chanType.test(t));
+  }
+  return false;
+}
+
+/**
+ * How a loop that sends on a server stream waits for its next value, when that wait does not end
+ * with the stream: ranging over a channel, or a select of channel reads without a Done() case
+ * (and without a default or a timer, which wake it anyway). Null when it waits on nothing that
+ * could block forever, or when what it ranges over is not known to be a channel.
+ */
+function streamWaitOf(loop: Node, streamExpr: string, fn: Node, root: Node): GoStreamWait | null {
+  const range = loop.namedChildren.find((c) => c?.type === 'range_clause');
+  if (range) {
+    const right = range.childForFieldName('right');
+    if (!right || !isKnownChannel(right, fn, root)) return null;
+    // Fed by this handler's own Recv loop and closed by it: the range ends when the stream does.
+    if (fn.text.includes(`close(${right.text})`) && fn.text.includes(`${streamExpr}.Recv(`)) return null;
+    return { kind: 'stream-wait', wait: 'range', node: right, streamExpr, fn };
+  }
+  for (const sel of ownDescendants(loop, 'select_statement')) {
+    // The select must be this loop's, not an inner loop's.
+    let inner = false;
+    for (let p = sel.parent; p && p.id !== loop.id; p = p.parent) if (p.type === 'for_statement') inner = true;
+    if (inner) continue;
+    const cases = sel.namedChildren.filter((c): c is Node => !!c);
+    if (cases.some((c) => c.type === 'default_case')) continue;
+    const reads = cases
+      .filter((c) => c.type === 'communication_case')
+      .map((c) => c.childForFieldName('communication'))
+      .map((comm) => (comm?.type === 'receive_statement' ? receivedFrom(comm.childForFieldName('right')) : comm?.type === 'expression_statement' ? receivedFrom(comm.namedChild(0)) : null))
+      .filter((ch): ch is Node => !!ch);
+    if (reads.length === 0 || reads.some((ch) => isDoneChannel(ch, fn.text) || isTimerChannel(ch))) continue;
+    return { kind: 'stream-wait', wait: 'select', node: sel, streamExpr, fn };
+  }
+  return null;
 }

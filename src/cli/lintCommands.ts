@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fixText, goHelperDeclaredIn } from '../analysis/analyzer';
+import { GO_UNTIL_DONE } from '../analysis/goFixes';
 import { lintPaths, unreadable, type FileProblem } from '../analysis/lint';
 import { ALL_FIXES, DEFAULT_FIX_OPTIONS, type FixKind } from '../analysis/types';
 import { errorMessage } from '../inspector/errors';
@@ -18,7 +19,7 @@ parse or is not text).
   --json                 print [{ "file", "line", "column", "rule", "message", "fixes" }] (1-based)
   --allow-parse-errors   report files that do not parse, but do not fail for them`;
 
-export const FIX_HELP = `Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive [--write]
+export const FIX_HELP = `Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive|select-context [--write]
 
 Applies one fix to the finding on line N (1-based) and prints the fixed file, or writes it.
   --idle-timeout D        idle timeout of the async-receive fix (default 30s)
@@ -66,7 +67,7 @@ export async function runFix(argv: string[]): Promise<number> {
   const file = args.positionals[0];
   const lineText = args.values.get('--line');
   const pattern = args.values.get('--pattern') as FixKind | undefined;
-  if (!file || !lineText || !pattern) throw new UsageError('Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive [--write]');
+  if (!file || !lineText || !pattern) throw new UsageError('Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive|select-context [--write]');
   if (!ALL_FIXES.includes(pattern)) throw new UsageError(`--pattern must be one of ${ALL_FIXES.join(', ')}, not "${pattern}".`);
   const line = Number(lineText);
   if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line needs a line number from 1, not "${lineText}".`);
@@ -81,14 +82,16 @@ export async function runFix(argv: string[]): Promise<number> {
     keepaliveTimeMs: parseDuration(args.values.get('--keepalive-time') ?? `${DEFAULT_FIX_OPTIONS.keepaliveTimeMs}ms`),
     keepaliveTimeoutMs: parseDuration(args.values.get('--keepalive-timeout') ?? `${DEFAULT_FIX_OPTIONS.keepaliveTimeoutMs}ms`),
     goHelperDeclaredElsewhere: false,
+    goUntilDoneDeclaredElsewhere: false,
     goVersion: undefined as string | undefined,
   };
-  if (file.endsWith('.go') && pattern === 'async-receive') {
+  if (file.endsWith('.go') && (pattern === 'async-receive' || pattern === 'select-context')) {
     const dir = dirname(file);
     const siblings = readdirSync(dir)
       .filter((f) => f.endsWith('.go') && join(dir, f) !== join(dir, file.split(/[\\/]/).pop() as string))
       .map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') }));
     options.goHelperDeclaredElsewhere = await goHelperDeclaredIn(siblings, file);
+    options.goUntilDoneDeclaredElsewhere = await goHelperDeclaredIn(siblings, file, GO_UNTIL_DONE);
     options.goVersion = moduleGoVersion(dir) ?? undefined;
   }
   const fixed = await fixText(file, text, { line: line - 1 }, pattern, options);

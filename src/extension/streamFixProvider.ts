@@ -66,7 +66,8 @@ export class StreamFixProvider implements vscode.CodeActionProvider {
             .filter(([name, type]) => type === vscode.FileType.File && name.endsWith('.go') && vscode.Uri.joinPath(dir, name).fsPath !== doc.uri.fsPath)
             .map(async ([name]) => ({ name, text: Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name))).toString('utf8') })),
         );
-        options.goHelperDeclaredElsewhere = await this.loader.get().goHelperDeclaredIn(files);
+        options.goHelperDeclaredElsewhere = await this.loader.get().goHelperDeclaredIn(files, doc.uri.fsPath);
+        options.goUntilDoneDeclaredElsewhere = await this.loader.get().goHelperDeclaredIn(files, doc.uri.fsPath, 'untilDone');
       } catch {
         /* unreadable directory: add the helper here */
       }
