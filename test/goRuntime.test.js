@@ -1,6 +1,8 @@
-// The Go fixes do what their titles say, at run time, against real grpc-go: a handler fixed with
-// "Receive asynchronously with an idle timeout" ends a client frozen with SIGSTOP with
-// DEADLINE_EXCEEDED and leaves no goroutine behind, while a normal stream keeps its result.
+// The fixes do what their titles say, at run time, against real grpc-go (and grpc-js for the
+// subscription fix): a handler fixed with "Receive asynchronously with an idle timeout" ends a
+// client frozen with SIGSTOP with DEADLINE_EXCEEDED and leaves no goroutine behind, while a normal
+// stream keeps its result; a subscriber fixed to wait on its stream's context, or to stop its
+// listener when the call ends, lets go once its client has gone.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -108,5 +110,48 @@ test('the select-context fix: a subscription handler whose client went returns, 
     } finally {
       server.kill();
     }
+  }
+});
+
+test('the cleanup-on-end fix (TS/JS): a subscription listener leaves the bus when its call is cancelled; unfixed, every cancelled call leaves one behind', async () => {
+  const { startClient } = require('./helpers/procs');
+  const original = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'subscription-server.js'), 'utf8');
+  fs.mkdirSync(TMP, { recursive: true });
+  const file = path.join(ROOT, 'test', 'fixtures', '.subscription-server.tmp.js');
+  fs.writeFileSync(file, original);
+  try {
+    const lint = JSON.parse((await cli(['lint', file, '--json'])).stdout);
+    const f = lint.filter((x) => x.rule === 'stream-subscription-outlives-call');
+    assert.equal(f.length, 1, 'the bus listener is the one finding of its rule');
+    const fixed = await cli(['fix', file, '--line', String(f[0].line), '--pattern', 'cleanup-on-end']);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    for (const [name, text, left] of [['unfixed', original, 2], ['fixed', fixed.stdout, 0]]) {
+      // Next to the original, so that it finds demo.proto and node_modules.
+      fs.writeFileSync(file, text);
+      const server = spawnTracked(process.execPath, [file], { stdio: ['pipe', 'pipe', 'pipe'] });
+      try {
+        const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+        const count = async () => {
+          const before = server.events.length;
+          server.send('count');
+          return (await server.waitFor((e) => e.event === 'count' && server.events.indexOf(e) >= before)).listeners;
+        };
+        // Two clients watch, then go away (the process ends: its connection closes, grpc-js cancels the calls).
+        for (let i = 0; i < 2; i++) {
+          const watcher = await startClient(port, 'watch');
+          await server.waitFor((e) => e.event === 'watching' && server.events.filter((x) => x.event === 'watching').length === i + 1, 20000);
+          watcher.kill();
+        }
+        await until(async () => (await count()) === left, 10000, `${name}: ${left} listeners left on the bus`);
+        // And it stays so: a third client is served meanwhile, then goes too.
+        const third = await startClient(port, 'watch');
+        third.kill();
+        await until(async () => (await count()) === left + (left ? 1 : 0), 10000, `${name}: after a third client`);
+      } finally {
+        server.kill();
+      }
+    }
+  } finally {
+    fs.rmSync(file, { force: true });
   }
 });

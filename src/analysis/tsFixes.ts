@@ -1,7 +1,7 @@
 // TypeScript/JavaScript fixes. Helpers are added once at the end of the file (function
 // declarations are hoisted), typed against @grpc/grpc-js in TypeScript and plain in JavaScript.
 import ts from 'typescript';
-import { grpcImports, GRPC_MODULE, TS_HELPERS, type TsFinding, type TsHandlerSite, type TsServerSite } from './tsRules';
+import { grpcImports, GRPC_MODULE, TS_HELPERS, type TsFinding, type TsHandlerSite, type TsServerSite, type TsSubscriptionSite } from './tsRules';
 import { lineIndent } from './textLines';
 import { AnalysisError, type FixKind, type FixOptions, type TextEdit } from './types';
 
@@ -217,8 +217,54 @@ function keepaliveEdits(sf: ts.SourceFile, site: TsServerSite, style: Style, opt
   return [{ start: first.getStart(sf), end: first.getStart(sf), newText: `${props.join(', ')}, ` }];
 }
 
+/** A name not yet used in the handler: base, base2, base3… */
+function freshName(sf: ts.SourceFile, fn: ts.Node, base: string): string {
+  const used = new Set(sf.text.slice(fn.pos, fn.end).match(/[A-Za-z_$][\w$]*/g) ?? []);
+  let name = base;
+  for (let i = 2; used.has(name); i++) name = `${base}${i}`;
+  return name;
+}
+
+/**
+ * Keeps the interval's timer (or names the listener) and stops it when the call ends: on
+ * 'cancelled' (the client cancelled or went away, the deadline passed) and on 'close' (the stream
+ * finished or was destroyed). Nothing else of the handler changes.
+ */
+function cleanupEdits(sf: ts.SourceFile, site: TsSubscriptionSite, style: Style): TextEdit[] {
+  const q = style.quote;
+  const indent = lineIndent(sf.text, site.statement.getStart(sf));
+  const edits: TextEdit[] = [];
+  let stopBody: string;
+  let stopName: string;
+  if (site.what === 'interval') {
+    const timer = site.timerName ?? freshName(sf, site.fn, 'timer');
+    if (!site.timerName) edits.push({ start: site.node.getStart(sf), end: site.node.getStart(sf), newText: `const ${timer} = ` });
+    stopName = freshName(sf, site.fn, `stop${timer[0].toUpperCase()}${timer.slice(1)}`);
+    stopBody = `clearInterval(${timer});`;
+  } else {
+    const listener = site.node.arguments[1];
+    const event = (site.event ?? 'event').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''));
+    const onName = freshName(sf, site.fn, `on${event[0]?.toUpperCase() ?? 'E'}${event.slice(1)}`);
+    edits.push({ start: site.statement.getStart(sf), end: site.statement.getStart(sf), newText: `const ${onName} = ${sf.text.slice(listener.getStart(sf), listener.end)};\n${indent}` });
+    edits.push({ start: listener.getStart(sf), end: listener.end, newText: onName });
+    stopName = freshName(sf, site.fn, `remove${onName[0].toUpperCase()}${onName.slice(1)}`);
+    stopBody = `${site.emitter}.removeListener(${q}${site.event}${q}, ${onName});`;
+  }
+  const lines = [
+    `// Stop it when the call ends: cancelled (the client went or the deadline passed) or closed.`,
+    `const ${stopName} = () => {`,
+    `${style.unit}${stopBody}`,
+    '};',
+    `${site.callName}.on(${q}cancelled${q}, ${stopName});`,
+    `${site.callName}.on(${q}close${q}, ${stopName});`,
+  ];
+  edits.push({ start: site.statement.end, end: site.statement.end, newText: lines.map((l) => `\n${indent}${l}`).join('') });
+  return edits;
+}
+
 export function tsFixEdits(sf: ts.SourceFile, finding: TsFinding, kind: FixKind, options: FixOptions): TextEdit[] {
   if (!finding.fixes.includes(kind)) throw new AnalysisError(`the ${kind} fix does not apply to ${finding.rule}`);
   const style = detectStyle(sf, finding.language === 'typescript');
+  if (finding.site.kind === 'subscription') return cleanupEdits(sf, finding.site, style);
   return finding.site.kind === 'handler' ? handlerEdits(sf, finding.site, kind, style, options) : keepaliveEdits(sf, finding.site, style, options);
 }

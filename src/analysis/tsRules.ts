@@ -26,13 +26,30 @@ export interface TsHandlerSite {
   read: { type: 'on-data'; node: ts.CallExpression } | { type: 'for-await'; node: ts.ForOfStatement };
 }
 
+/** An interval or a listener a streaming handler starts for its call and never stops. */
+export interface TsSubscriptionSite {
+  kind: 'subscription';
+  fn: ts.FunctionLikeDeclaration;
+  callName: string;
+  what: 'interval' | 'listener';
+  /** The setInterval(...) or emitter.on(...) call. */
+  node: ts.CallExpression;
+  /** The statement holding it, directly in a block: an expression statement, or `const x = setInterval(...)`. */
+  statement: ts.Statement;
+  /** The timer's variable when the interval is kept in a const or let of the handler. */
+  timerName: string | null;
+  /** For a listener: the emitter's text, the event, and the listener (a function, or a name for one). */
+  emitter: string | null;
+  event: string | null;
+}
+
 export interface TsServerSite {
   kind: 'server';
   node: ts.NewExpression;
   options: ts.ObjectLiteralExpression | null;
 }
 
-export type TsFinding = Finding & { site: TsHandlerSite | TsServerSite };
+export type TsFinding = Finding & { site: TsHandlerSite | TsServerSite | TsSubscriptionSite };
 
 export function parseTs(fileName: string, text: string): ts.SourceFile {
   const kind = fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : fileName.endsWith('.jsx') ? ts.ScriptKind.JSX : /\.[mc]?ts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
@@ -155,13 +172,15 @@ function handlersOf(decls: Declarations, impl: ts.Node | undefined, depth = 0): 
 const IMPLEMENTS_SERVICE = /(Server|Handlers|ServiceImplementation)$/;
 /** grpc-js's types of a call the handler reads from: a handler is known by its first parameter's type. */
 const RECEIVING_CALL_TYPES = ['ServerReadableStream', 'ServerDuplexStream'];
+/** And the types of a call the handler writes to. */
+const STREAM_CALL_TYPES = [...RECEIVING_CALL_TYPES, 'ServerWritableStream'];
 
 /** `call: grpc.ServerReadableStream<…>` or `call: ServerDuplexStream<…>` (as imported from grpc-js). */
-function isReceivingCallType(type: ts.TypeNode | undefined, imports: GrpcImports): boolean {
+function isReceivingCallType(type: ts.TypeNode | undefined, imports: GrpcImports, types: string[] = RECEIVING_CALL_TYPES): boolean {
   if (!type || !ts.isTypeReferenceNode(type)) return false;
   const name = type.typeName;
-  if (ts.isQualifiedName(name)) return ts.isIdentifier(name.left) && imports.namespaces.includes(name.left.text) && RECEIVING_CALL_TYPES.includes(name.right.text);
-  return RECEIVING_CALL_TYPES.some((t) => imports.named.get(t) === name.text);
+  if (ts.isQualifiedName(name)) return ts.isIdentifier(name.left) && imports.namespaces.includes(name.left.text) && types.includes(name.right.text);
+  return types.some((t) => imports.named.get(t) === name.text);
 }
 
 function isFunctionLike(n: ts.Node): n is ts.FunctionLikeDeclaration {
@@ -187,8 +206,8 @@ function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings)
   // as ServerDuplexStream), and looking where it is would walk into every handler.
   const typed: ts.FunctionLikeDeclaration[] = [];
   const classes: Array<ts.ClassDeclaration | ts.ClassExpression> = [];
-  walkSpelled(sf, spellings, ['addService', 'new', 'implements', ...RECEIVING_CALL_TYPES], (n) => {
-    if (isFunctionLike(n) && isReceivingCallType(n.parameters[0]?.type, imports)) typed.push(n);
+  walkSpelled(sf, spellings, ['addService', 'new', 'implements', ...STREAM_CALL_TYPES], (n) => {
+    if (isFunctionLike(n) && isReceivingCallType(n.parameters[0]?.type, imports, STREAM_CALL_TYPES)) typed.push(n);
     if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) classes.push(n);
     if (ts.isCallExpression(n)) {
       if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'addService' && n.arguments.length >= 2) {
@@ -288,6 +307,94 @@ function walkHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
   return { kind: 'handler', fn, callName, callbackName: second && ts.isIdentifier(second.name) ? second.name.text : null, read };
 }
 
+const subscriptionSites = new WeakMap<ts.FunctionLikeDeclaration, TsSubscriptionSite[]>();
+
+function analyzeSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubscriptionSite[] {
+  let sites = subscriptionSites.get(fn);
+  if (sites === undefined) subscriptionSites.set(fn, (sites = walkSubscriptions(fn, text)));
+  return sites;
+}
+
+const ADD_LISTENER = new Set(['on', 'addListener']);
+const REMOVE_LISTENER = new Set(['off', 'removeListener', 'removeAllListeners']);
+
+/** Whether a node's text names the call (`call.write(`, `call.end(`): what keeps the call alive. */
+function mentionsCall(text: string, n: ts.Node, callName: string): boolean {
+  return new RegExp(`\\b${callName}\\s*[.[]`).test(text.slice(n.pos, n.end));
+}
+
+/**
+ * Intervals and listeners a handler starts that write to its call and are never stopped in it:
+ * `setInterval(() => call.write(…))` with no clearInterval, `emitter.on('x', (…) => call.write(…))`
+ * with no removeListener/off on that emitter. A handler that listens for the call's end
+ * ('cancelled', 'close', 'error', or reads call.cancelled) may stop them there: no finding.
+ * An interval whose timer is handed anywhere (stored in an object, passed on) is no finding either.
+ */
+function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubscriptionSite[] {
+  const first = fn.parameters[0];
+  if (!fn.body || !ts.isBlock(fn.body) || !first || !ts.isIdentifier(first.name)) return [];
+  const callName = first.name.text;
+  const candidates: Array<{ node: ts.CallExpression; what: 'interval' | 'listener'; emitter: string | null; event: string | null }> = [];
+  const removed = new Set<string>();
+  const timerRefs = new Map<string, number>();
+  let clears = false;
+  let handlesEnd = false;
+  walk(fn.body, (n) => {
+    if (ts.isCallExpression(n)) {
+      const e = n.expression;
+      if (isEventCall(n, callName, END_EVENTS)) handlesEnd = true;
+      if (ts.isIdentifier(e) && (e.text === 'clearInterval' || e.text === 'clearTimeout')) clears = true;
+      else if (ts.isIdentifier(e) && e.text === 'setInterval' && n.arguments[0] && mentionsCall(text, n.arguments[0], callName)) candidates.push({ node: n, what: 'interval', emitter: null, event: null });
+      else if (ts.isPropertyAccessExpression(e)) {
+        const target = text.slice(e.expression.pos, e.expression.end).trim();
+        if (REMOVE_LISTENER.has(e.name.text)) removed.add(target);
+        else if (ADD_LISTENER.has(e.name.text) && target !== callName && n.arguments.length === 2 && ts.isStringLiteralLike(n.arguments[0])) {
+          const listener = n.arguments[1];
+          if ((ts.isArrowFunction(listener) || ts.isFunctionExpression(listener)) && mentionsCall(text, listener, callName)) {
+            candidates.push({ node: n, what: 'listener', emitter: target, event: n.arguments[0].text });
+          }
+        }
+      }
+    } else if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === callName && n.name.text === 'cancelled') {
+      handlesEnd = true;
+    } else if (ts.isIdentifier(n)) {
+      timerRefs.set(n.text, (timerRefs.get(n.text) ?? 0) + 1);
+    }
+  });
+  if (handlesEnd || candidates.length === 0) return [];
+  const out: TsSubscriptionSite[] = [];
+  for (const c of candidates) {
+    if (c.what === 'interval' && clears) continue;
+    if (c.what === 'listener' && removed.has(c.emitter as string)) continue;
+    // The statement it is in must sit directly in a block of the handler, as written.
+    const statement = statementOf(fn.body, c.node);
+    if (!statement) continue;
+    let timerName: string | null = null;
+    if (ts.isVariableStatement(statement)) {
+      const d = statement.declarationList.declarations[0];
+      if (statement.declarationList.declarations.length !== 1 || !ts.isIdentifier(d.name) || d.initializer !== c.node) continue;
+      timerName = d.name.text;
+      // Kept for later (stored, passed on, cleared elsewhere): it may well be stopped there.
+      if ((timerRefs.get(timerName) ?? 0) > 1) continue;
+    } else if (!ts.isExpressionStatement(statement) || statement.expression !== c.node) continue;
+    out.push({ kind: 'subscription', fn, callName, what: c.what, node: c.node, statement, timerName, emitter: c.emitter, event: c.event });
+  }
+  return out;
+}
+
+/** The statement directly in a block (of `body`) whose expression or initializer is `node`, or null. */
+function statementOf(body: ts.Block, node: ts.Node): ts.Statement | null {
+  let found: ts.Statement | null = null;
+  walk(body, (n) => {
+    if (found || !ts.isBlock(n)) return;
+    for (const st of n.statements) {
+      if (ts.isExpressionStatement(st) && st.expression === node) found = st;
+      else if (ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => d.initializer === node)) found = st;
+    }
+  });
+  return found;
+}
+
 function hasKeepaliveOption(o: ts.ObjectLiteralExpression): boolean {
   return o.properties.some((p) => ts.isSpreadAssignment(p) || (p.name && (ts.isStringLiteral(p.name) || ts.isIdentifier(p.name)) && p.name.text === 'grpc.keepalive_time_ms'));
 }
@@ -319,6 +426,16 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
       fixes,
       site,
     });
+  }
+  for (const fn of scanned.handlers) {
+    for (const site of analyzeSubscriptions(fn, sf.text)) {
+      const callee = site.node.expression;
+      const message =
+        site.what === 'interval'
+          ? `This handler starts an interval that writes to ${site.callName} and never clears it: when the call ends (the client cancels, goes away, or the stream finishes) the interval keeps running, and keeps ${site.callName} and all it holds.`
+          : `This handler adds a '${site.event}' listener to ${site.emitter} that writes to ${site.callName} and never removes it: when the call ends (the client cancels, goes away, or the stream finishes) ${site.emitter} keeps the listener, and with it ${site.callName} and all it holds.`;
+      findings.push({ rule: 'stream-subscription-outlives-call', language, range: rangeOf(sf, callee.getStart(sf), callee.end), message, fixes: ['cleanup-on-end'], site });
+    }
   }
   for (const n of scanned.servers) {
     const e = n.expression;

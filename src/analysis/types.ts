@@ -1,13 +1,13 @@
 // What the analysis reports and how fixes are expressed: plain data shared by the CLI and VS Code.
 
-export type RuleId = 'recv-without-idle-timeout' | 'server-without-keepalive' | 'stream-handler-ignores-cancel' | 'stream-wait-ignores-context';
+export type RuleId = 'recv-without-idle-timeout' | 'server-without-keepalive' | 'stream-handler-ignores-cancel' | 'stream-wait-ignores-context' | 'stream-subscription-outlives-call';
 
 /** Ids that rules had before, as settings may still spell them. */
 export const RENAMED_RULES: Record<string, RuleId> = { 'recv-loop-ignores-context': 'recv-without-idle-timeout' };
-export type FixKind = 'context-aware' | 'async-receive' | 'keepalive' | 'select-context';
+export type FixKind = 'context-aware' | 'async-receive' | 'keepalive' | 'select-context' | 'cleanup-on-end';
 export type Language = 'go' | 'typescript' | 'javascript';
 
-export const ALL_FIXES: FixKind[] = ['context-aware', 'async-receive', 'keepalive', 'select-context'];
+export const ALL_FIXES: FixKind[] = ['context-aware', 'async-receive', 'keepalive', 'select-context', 'cleanup-on-end'];
 
 /** 0-based line and UTF-16 column, as editors count. */
 export interface Position {
@@ -60,6 +60,7 @@ export const FIX_TITLES: Record<FixKind, (o: FixOptions, language?: Language) =>
       ? 'Check the stream context between messages (stops the handler\'s own work once the stream ends; it does not unblock Recv)'
       : 'Stop the receive loop when the stream context is done',
   'async-receive': (o) => `Receive asynchronously with a ${Math.round(o.idleTimeoutMs / 1000)} s idle timeout (ends a silent client with DEADLINE_EXCEEDED)`,
+  'cleanup-on-end': () => 'Stop it when the call ends (on \'cancelled\' and \'close\')',
   'select-context': () => 'Also wait for the stream\'s context (the handler returns once the client is gone)',
   keepalive: (o) => `Add server keepalive (ping every ${Math.round(o.keepaliveTimeMs / 1000)} s, timeout ${Math.round(o.keepaliveTimeoutMs / 1000)} s)`,
 };

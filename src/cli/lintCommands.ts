@@ -19,7 +19,7 @@ parse or is not text).
   --json                 print [{ "file", "line", "column", "rule", "message", "fixes" }] (1-based)
   --allow-parse-errors   report files that do not parse, but do not fail for them`;
 
-export const FIX_HELP = `Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive|select-context [--write]
+export const FIX_HELP = `Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive|select-context|cleanup-on-end [--write]
 
 Applies one fix to the finding on line N (1-based) and prints the fixed file, or writes it.
   --idle-timeout D        idle timeout of the async-receive fix (default 30s)
@@ -67,7 +67,7 @@ export async function runFix(argv: string[]): Promise<number> {
   const file = args.positionals[0];
   const lineText = args.values.get('--line');
   const pattern = args.values.get('--pattern') as FixKind | undefined;
-  if (!file || !lineText || !pattern) throw new UsageError('Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive|select-context [--write]');
+  if (!file || !lineText || !pattern) throw new UsageError('Usage: grpc-streams fix FILE --line N --pattern context-aware|async-receive|keepalive|select-context|cleanup-on-end [--write]');
   if (!ALL_FIXES.includes(pattern)) throw new UsageError(`--pattern must be one of ${ALL_FIXES.join(', ')}, not "${pattern}".`);
   const line = Number(lineText);
   if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line needs a line number from 1, not "${lineText}".`);
