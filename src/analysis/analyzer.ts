@@ -71,7 +71,7 @@ export function mentionsGrpc(fileName: string, text: string): boolean {
   const lang = languageOf(fileName);
   // A handler file may import only its generated package: a Recv() call is enough to look.
   if (lang === 'go') return text.includes('google.golang.org/grpc') || text.includes('.Recv()') || text.includes('.Send(');
-  if (lang) return text.includes('@grpc/grpc-js');
+  if (lang) return text.includes('@grpc/grpc-js') || text.includes('google-gax');
   return false;
 }
 

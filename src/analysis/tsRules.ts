@@ -62,8 +62,12 @@ export function updateTs(sf: ts.SourceFile, text: string, edit: ChangedRegion): 
   return ts.updateSourceFile(sf, text, { span: { start: edit.start, length: edit.oldEnd - edit.start }, newLength: edit.newEnd - edit.start });
 }
 
+function isRequireOf(e: ts.Expression | undefined, module: string): boolean {
+  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'require' && e.arguments.length === 1 && ts.isStringLiteral(e.arguments[0]) && e.arguments[0].text === module;
+}
+
 function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
-  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'require' && e.arguments.length === 1 && ts.isStringLiteral(e.arguments[0]) && e.arguments[0].text === GRPC_MODULE;
+  return isRequireOf(e, GRPC_MODULE);
 }
 
 export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
@@ -73,6 +77,16 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
     if (ts.isImportDeclaration(st)) {
       out.lastImportEnd = st.end;
       out.usesEsm = true;
+      // google-gax re-exports grpc-js as `grpc`: `import {grpc} from 'google-gax'` is the same module.
+      const gax = st.importClause?.namedBindings;
+      if (ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text === 'google-gax' && gax && ts.isNamedImports(gax)) {
+        for (const el of gax.elements) {
+          if ((el.propertyName ?? el.name).text !== 'grpc') continue;
+          found = true;
+          out.namespaces.push(el.name.text);
+        }
+        continue;
+      }
       if (!ts.isStringLiteral(st.moduleSpecifier) || st.moduleSpecifier.text !== GRPC_MODULE) continue;
       found = true;
       const clause = st.importClause;
@@ -89,6 +103,17 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
       }
     } else if (ts.isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
+        if (isRequireOf(d.initializer, 'google-gax') && ts.isObjectBindingPattern(d.name)) {
+          // const { grpc } = require('google-gax'): its re-export of grpc-js.
+          for (const el of d.name.elements) {
+            const exported = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : '';
+            if (exported !== 'grpc' || !ts.isIdentifier(el.name)) continue;
+            found = true;
+            out.lastImportEnd = st.end;
+            out.namespaces.push(el.name.text);
+          }
+          continue;
+        }
         if (!isRequireOfGrpc(d.initializer)) continue;
         found = true;
         out.lastImportEnd = st.end;
@@ -238,12 +263,18 @@ const LISTEN_METHODS: ReadonlySet<string> = new Set(['on', 'once', 'addListener'
 const DATA_EVENTS: ReadonlySet<string> = new Set(['data']);
 const END_EVENTS: ReadonlySet<string> = new Set(['cancelled', 'error', 'close']);
 
+/** The object a chain of listener calls starts from: `call` in `call.on('data', f).on('error', g)`. */
+function listenedObject(e: ts.Expression): ts.Expression {
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && LISTEN_METHODS.has(e.expression.name.text)) e = e.expression.expression;
+  return e;
+}
+
 function isEventCall(n: ts.Node, target: string, events: ReadonlySet<string>): n is ts.CallExpression {
+  if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return false;
+  const object = listenedObject(n.expression.expression);
   return (
-    ts.isCallExpression(n) &&
-    ts.isPropertyAccessExpression(n.expression) &&
-    ts.isIdentifier(n.expression.expression) &&
-    n.expression.expression.text === target &&
+    ts.isIdentifier(object) &&
+    object.text === target &&
     LISTEN_METHODS.has(n.expression.name.text) &&
     n.arguments.length >= 1 &&
     ts.isStringLiteralLike(n.arguments[0]) &&
@@ -337,13 +368,17 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubs
   const candidates: Array<{ node: ts.CallExpression; what: 'interval' | 'listener'; emitter: string | null; event: string | null }> = [];
   const removed = new Set<string>();
   const timerRefs = new Map<string, number>();
-  let clears = false;
+  /** What clearInterval/clearTimeout are given: a timer's name, or `this` inside the timer's own callback. */
+  const cleared = new Set<string>();
   let handlesEnd = false;
   walk(fn.body, (n) => {
     if (ts.isCallExpression(n)) {
       const e = n.expression;
       if (isEventCall(n, callName, END_EVENTS)) handlesEnd = true;
-      if (ts.isIdentifier(e) && (e.text === 'clearInterval' || e.text === 'clearTimeout')) clears = true;
+      if (ts.isIdentifier(e) && (e.text === 'clearInterval' || e.text === 'clearTimeout')) {
+        const arg = n.arguments[0];
+        if (arg) cleared.add(arg.kind === ts.SyntaxKind.ThisKeyword ? 'this' : text.slice(arg.pos, arg.end).trim());
+      }
       else if (ts.isIdentifier(e) && e.text === 'setInterval' && n.arguments[0] && mentionsCall(text, n.arguments[0], callName)) candidates.push({ node: n, what: 'interval', emitter: null, event: null });
       else if (ts.isPropertyAccessExpression(e)) {
         const target = text.slice(e.expression.pos, e.expression.end).trim();
@@ -364,7 +399,8 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubs
   if (handlesEnd || candidates.length === 0) return [];
   const out: TsSubscriptionSite[] = [];
   for (const c of candidates) {
-    if (c.what === 'interval' && clears) continue;
+    // A timer cleared by its name, or from its own callback (`clearInterval(this)`), is stopped somewhere.
+    if (c.what === 'interval' && cleared.has('this') && text.slice(c.node.pos, c.node.end).includes('clearInterval(this)')) continue;
     if (c.what === 'listener' && removed.has(c.emitter as string)) continue;
     // The statement it is in must sit directly in a block of the handler, as written.
     const statement = statementOf(fn.body, c.node);
@@ -374,8 +410,9 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubs
       const d = statement.declarationList.declarations[0];
       if (statement.declarationList.declarations.length !== 1 || !ts.isIdentifier(d.name) || d.initializer !== c.node) continue;
       timerName = d.name.text;
-      // Kept for later (stored, passed on, cleared elsewhere): it may well be stopped there.
-      if ((timerRefs.get(timerName) ?? 0) > 1) continue;
+      if (c.what === 'interval' && cleared.has(timerName)) continue;
+      // Kept for later (stored, passed on): it may well be stopped there.
+      if ((timerRefs.get(timerName) ?? 0) > 1 + [...cleared].filter((x) => x === timerName).length) continue;
     } else if (!ts.isExpressionStatement(statement) || statement.expression !== c.node) continue;
     out.push({ kind: 'subscription', fn, callName, what: c.what, node: c.node, statement, timerName, emitter: c.emitter, event: c.event });
   }
@@ -455,7 +492,7 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
       rule: 'server-without-keepalive',
       language,
       range: rangeOf(sf, n.getStart(sf), e.end),
-      message: "This gRPC server has no keepalive ('grpc.keepalive_time_ms'): grpc-js never notices a client that vanished without closing its connection, and its streams stay open.",
+      message: "This gRPC server has no keepalive ('grpc.keepalive_time_ms'): grpc-js never notices a client that vanished without closing its connection, so the connection and any call open on it stay.",
       fixes: ['keepalive'],
       site: { kind: 'server', node: n, options },
     });
