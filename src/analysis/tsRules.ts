@@ -340,9 +340,9 @@ function walkHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
 
 const subscriptionSites = new WeakMap<ts.FunctionLikeDeclaration, TsSubscriptionSite[]>();
 
-function analyzeSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubscriptionSite[] {
+function analyzeSubscriptions(fn: ts.FunctionLikeDeclaration, sf: ts.SourceFile): TsSubscriptionSite[] {
   let sites = subscriptionSites.get(fn);
-  if (sites === undefined) subscriptionSites.set(fn, (sites = walkSubscriptions(fn, text)));
+  if (sites === undefined) subscriptionSites.set(fn, (sites = walkSubscriptions(fn, sf)));
   return sites;
 }
 
@@ -350,8 +350,13 @@ const ADD_LISTENER = new Set(['on', 'addListener']);
 const REMOVE_LISTENER = new Set(['off', 'removeListener', 'removeAllListeners']);
 
 /** Whether a node's text names the call (`call.write(`, `call.end(`): what keeps the call alive. */
-function mentionsCall(text: string, n: ts.Node, callName: string): boolean {
-  return new RegExp(`\\b${callName}\\s*[.[]`).test(text.slice(n.pos, n.end));
+function mentionsCall(sf: ts.SourceFile, n: ts.Node, callName: string): boolean {
+  return new RegExp(`\\b${callName}\\s*[.[]`).test(textOf(sf, n));
+}
+
+/** A node's own text, without the comments and blank space before it. */
+function textOf(sf: ts.SourceFile, n: ts.Node): string {
+  return sf.text.slice(n.getStart(sf), n.end);
 }
 
 /**
@@ -361,7 +366,7 @@ function mentionsCall(text: string, n: ts.Node, callName: string): boolean {
  * ('cancelled', 'close', 'error', or reads call.cancelled) may stop them there: no finding.
  * An interval whose timer is handed anywhere (stored in an object, passed on) is no finding either.
  */
-function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubscriptionSite[] {
+function walkSubscriptions(fn: ts.FunctionLikeDeclaration, sf: ts.SourceFile): TsSubscriptionSite[] {
   const first = fn.parameters[0];
   if (!fn.body || !ts.isBlock(fn.body) || !first || !ts.isIdentifier(first.name)) return [];
   const callName = first.name.text;
@@ -377,15 +382,15 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubs
       if (isEventCall(n, callName, END_EVENTS)) handlesEnd = true;
       if (ts.isIdentifier(e) && (e.text === 'clearInterval' || e.text === 'clearTimeout')) {
         const arg = n.arguments[0];
-        if (arg) cleared.add(arg.kind === ts.SyntaxKind.ThisKeyword ? 'this' : text.slice(arg.pos, arg.end).trim());
+        if (arg) cleared.add(arg.kind === ts.SyntaxKind.ThisKeyword ? 'this' : textOf(sf, arg));
       }
-      else if (ts.isIdentifier(e) && e.text === 'setInterval' && n.arguments[0] && mentionsCall(text, n.arguments[0], callName)) candidates.push({ node: n, what: 'interval', emitter: null, event: null });
+      else if (ts.isIdentifier(e) && e.text === 'setInterval' && n.arguments[0] && mentionsCall(sf, n.arguments[0], callName)) candidates.push({ node: n, what: 'interval', emitter: null, event: null });
       else if (ts.isPropertyAccessExpression(e)) {
-        const target = text.slice(e.expression.pos, e.expression.end).trim();
+        const target = textOf(sf, e.expression);
         if (REMOVE_LISTENER.has(e.name.text)) removed.add(target);
         else if (ADD_LISTENER.has(e.name.text) && target !== callName && n.arguments.length === 2 && ts.isStringLiteralLike(n.arguments[0])) {
           const listener = n.arguments[1];
-          if ((ts.isArrowFunction(listener) || ts.isFunctionExpression(listener)) && mentionsCall(text, listener, callName)) {
+          if ((ts.isArrowFunction(listener) || ts.isFunctionExpression(listener)) && mentionsCall(sf, listener, callName)) {
             candidates.push({ node: n, what: 'listener', emitter: target, event: n.arguments[0].text });
           }
         }
@@ -400,7 +405,7 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, text: string): TsSubs
   const out: TsSubscriptionSite[] = [];
   for (const c of candidates) {
     // A timer cleared by its name, or from its own callback (`clearInterval(this)`), is stopped somewhere.
-    if (c.what === 'interval' && cleared.has('this') && text.slice(c.node.pos, c.node.end).includes('clearInterval(this)')) continue;
+    if (c.what === 'interval' && cleared.has('this') && textOf(sf, c.node).includes('clearInterval(this)')) continue;
     if (c.what === 'listener' && removed.has(c.emitter as string)) continue;
     // The statement it is in must sit directly in a block of the handler, as written.
     const statement = statementOf(fn.body, c.node);
@@ -465,7 +470,7 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFindin
     });
   }
   for (const fn of scanned.handlers) {
-    for (const site of analyzeSubscriptions(fn, sf.text)) {
+    for (const site of analyzeSubscriptions(fn, sf)) {
       const callee = site.node.expression;
       const message =
         site.what === 'interval'
