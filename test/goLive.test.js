@@ -209,6 +209,11 @@ for (const version of ['v1.60.0', 'v1.66.0', 'v1.85.0']) {
         ['/grpc.testing.TestService/StreamingInputCall', 'recv', main, lineIn('req, err := stream.Recv()')],
         ['/grpc.testing.TestService/StreamingOutputCall', 'send', main, lineIn('if err := stream.Send(&testpb.StreamingOutputCallResponse')],
       ]);
+      // Through Delve: the same handlers, with their kind and peer read from this version's fields.
+      const d = await cli(['list', '--delve', String(server.pid), '--json'], { timeoutMs: 60000 });
+      assert.equal(d.code, 0, d.stderr);
+      const delve = JSON.parse(d.stdout).streams.map((c) => [c.method, c.kind, /^127\.0\.0\.1:\d+$/.test(c.peer ?? '')]).sort();
+      assert.deepEqual(delve, [['/grpc.testing.TestService/StreamingInputCall', 'client_stream', true], ['/grpc.testing.TestService/StreamingOutputCall', 'server_stream', true]]);
     } finally {
       for (const c of clients) c.kill();
       server.kill();
@@ -234,7 +239,10 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
     const j = JSON.parse(r.stdout);
     assert.equal(j.source, 'go-delve');
     assert.ok(j.pausedMs > 0);
-    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source]), [['/grpc.testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve']]);
+    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source, c.kind]), [['/grpc.testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve', 'client_stream']]);
+    // Delve reads what a stack cannot tell: the method's StreamDesc (kind) and the client's address.
+    assert.match(j.streams[0].peer, /^127\.0\.0\.1:\d+$/);
+    assert.equal(j.servers[0].methods[0].kind, 'client_stream');
     assert.equal(j.pid, server.pid);
     // Detached: the server goes on serving.
     const normal = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'normal']);

@@ -20,7 +20,7 @@ export interface GoDelveSnapshot {
   /** How long the process was halted, from Delve's attach to its detach. */
   pausedMs: number;
   /** Where the pause went: Delve attaching (reading the binary's debug info), listing goroutines, reading the handlers' stacks. */
-  timing: { attachMs: number; listMs: number; stacksMs: number };
+  timing: { attachMs: number; listMs: number; stacksMs: number; variablesMs: number };
   goroutines: number;
   calls: GoHandlerCall[];
   grpcVersion: string | null;
@@ -122,12 +122,83 @@ function waitForListen(dlv: ChildProcess, timeoutMs: number, output: { text: str
 }
 
 /** Attaches, reads the handler goroutines' stacks, detaches (the process runs on). */
-export async function readGoDelve(pid: number, options: { dlv?: string; timeoutMs?: number } = {}): Promise<GoDelveSnapshot> {
+/** Above this many handler goroutines, peers are not read (one more variable read each, with the process halted). */
+export const PEER_LIMIT = 1000;
+
+const EVAL_CFG = { FollowPointers: true, MaxVariableRecurse: 3, MaxStringLen: 64, MaxArrayValues: 16, MaxStructFields: -1 };
+
+/** `127.0.0.1:50720` from a Delve net.Addr holding a *net.TCPAddr, or null. */
+export function tcpAddrText(v: Loose): string | null {
+  const find = (n: Loose, name: string): Loose => {
+    if (!n || typeof n !== 'object') return null;
+    if (n.name === name) return n;
+    for (const c of n.children ?? []) {
+      const f = find(c, name);
+      if (f) return f;
+    }
+    return null;
+  };
+  const ip = find(v, 'IP');
+  const port = find(v, 'Port');
+  if (!ip || !port) return null;
+  const bytes: number[] = (ip.children ?? []).map((b: Loose) => Number(b.value));
+  let host: string;
+  if (bytes.length === 4 || (bytes.length === 16 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255)) host = bytes.slice(-4).join('.');
+  else if (bytes.length === 16) host = `[${Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16)).join(':')}]`;
+  else return null;
+  return `${host}:${port.value}`;
+}
+
+type Facts = { kind: 'client_stream' | 'server_stream' | 'bidi' | null; peer?: string | null };
+
+/**
+ * What a handler's stream holds, read in the generated handler's frame: the method's StreamDesc
+ * (which streaming kind; once per method) and the connection's peer (per goroutine, up to
+ * peerLimit). The field paths differ by grpc-go version; one that does not resolve is left unknown.
+ */
+async function streamFacts(rpc: DelveRpc, goroutines: Array<{ id: number; locations: Loose[] }>, peerLimit: number): Promise<Map<number, Facts>> {
+  const out = new Map<number, Facts>();
+  const evalIn = (id: number, frame: number, expr: string): Promise<Loose | null> => rpc.call('Eval', { Scope: { GoroutineID: id, Frame: frame }, Expr: expr, Cfg: EVAL_CFG }).then((r) => r.Variable, () => null);
+  const kinds = new Map<string, Promise<Facts['kind']>>();
+  const withPeers = goroutines.length <= peerLimit;
+  await Promise.all(goroutines.map(async (g) => {
+    const frame = g.locations.findIndex((l: Loose) => /_Handler$/.test(l.function?.name ?? ''));
+    // Unary handlers take no stream; and past the handler frame there is nothing of ours to read.
+    if (frame < 0 || g.locations.slice(frame).some((l: Loose) => /processUnaryRPC|wrapUnaryHandler/.test(l.function?.name ?? ''))) return;
+    const method = g.locations[frame].function.name as string;
+    let kind = kinds.get(method);
+    if (!kind) {
+      // The stream's own desc (grpc-go 1.75 on), else processStreamingRPC's sd parameter (before).
+      const outer = g.locations.findIndex((l: Loose) => /\(\*Server\)\.processStreamingRPC$/.test(l.function?.name ?? ''));
+      const read = async (prefix: string, at: number): Promise<Facts['kind'] | undefined> => {
+        const [c, s] = await Promise.all([evalIn(g.id, at, `${prefix}.ClientStreams`), evalIn(g.id, at, `${prefix}.ServerStreams`)]);
+        if (!c || !s) return undefined;
+        const [client, server] = [c.value === 'true', s.value === 'true'];
+        return client && server ? 'bidi' : client ? 'client_stream' : server ? 'server_stream' : null;
+      };
+      kind = read('stream.desc', frame).then(async (k) => (k !== undefined ? k : outer >= 0 ? (await read('sd', outer)) ?? null : null));
+      kinds.set(method, kind);
+    }
+    const facts: Facts = { kind: await kind };
+    if (withPeers) {
+      let peer: string | null = null;
+      for (const expr of ['stream.s.st.peer.Addr', 'stream.t.peer.Addr']) {
+        const v = await evalIn(g.id, frame, expr);
+        if (v && (peer = tcpAddrText(v)) !== null) break;
+      }
+      facts.peer = peer;
+    }
+    out.set(g.id, facts);
+  }));
+  return out;
+}
+
+export async function readGoDelve(pid: number, options: { dlv?: string; timeoutMs?: number; peerLimit?: number } = {}): Promise<GoDelveSnapshot> {
   const dlvPath = options.dlv ?? findDelve();
   if (!dlvPath) throw new AttachError('no-inspector', `Delve (dlv) is not installed: go install github.com/go-delve/delve/cmd/dlv@${DELVE_VERSION}, or install it from vscode-go (Go: Install/Update Tools).`);
   if (!processExists(pid)) throw new AttachError('no-process', `There is no process with id ${pid}.`);
   const started = Date.now();
-  const timing = { attachMs: 0, listMs: 0, stacksMs: 0 };
+  const timing = { attachMs: 0, listMs: 0, stacksMs: 0, variablesMs: 0 };
   const dlv = spawn(dlvPath, ['attach', String(pid), '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--log-dest=2'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { text: '' };
   try {
@@ -164,9 +235,16 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
       }));
       timing.listMs = t1 - t0;
       timing.stacksMs = Date.now() - t1;
+      const t2 = Date.now();
+      const facts = await streamFacts(rpc, handlers.map((g: Loose, i: number) => ({ id: g.id, locations: stacks[i].Locations ?? [] })), options.peerLimit ?? PEER_LIMIT);
+      timing.variablesMs = Date.now() - t2;
       await rpc.call('Detach', { Kill: false });
       detached = true;
-      return { source: 'go-delve', pid, pausedMs: Date.now() - started, timing, goroutines: all.length, calls: handlerCalls(goroutines, localGenerated), grpcVersion: grpcGoVersion(goroutines), now: Date.now() };
+      const calls = handlerCalls(goroutines, localGenerated).map((c) => {
+        const f = c.goroutine !== null ? facts.get(c.goroutine) : undefined;
+        return f ? { ...c, ...(f.kind ? { streamKind: f.kind } : {}), ...(f.peer !== undefined ? { peer: f.peer } : {}) } : c;
+      });
+      return { source: 'go-delve', pid, pausedMs: Date.now() - started, timing, goroutines: all.length, calls, grpcVersion: grpcGoVersion(goroutines), now: Date.now() };
     } finally {
       if (!detached) await rpc.call('Detach', { Kill: false }).catch(() => undefined);
       socket.destroy();

@@ -39,7 +39,7 @@ export class GoCallTracker {
   /** The read as a snapshot; goroutines no longer there are forgotten. */
   snapshot(read: GoRead): LiveSnapshot {
     const streams: LiveStream[] = [];
-    const methods = new Map<string, 'unary' | null>();
+    const methods = new Map<string, 'unary' | 'client_stream' | 'server_stream' | 'bidi' | null>();
     const alive = new Set<string>();
     for (const c of read.calls) {
       const place = c.where ? `${c.where.file}:${c.where.line}` : '';
@@ -52,13 +52,13 @@ export class GoCallTracker {
       // The runtime's whole minutes (up to about 2 low) when they say more than our own sightings.
       const runtimeSince = c.waitMinutes !== null ? read.now - c.waitMinutes * 60_000 : null;
       const byRuntime = runtimeSince !== null && runtimeSince < seen.since;
-      methods.set(c.method, c.kind === 'unary' ? 'unary' : null);
+      methods.set(c.method, c.kind === 'unary' ? 'unary' : c.streamKind ?? null);
       streams.push({
         id,
         serverId: GO_SERVER_ID,
         method: c.method,
-        kind: c.kind === 'unary' ? 'unary' : null,
-        peer: null,
+        kind: c.kind === 'unary' ? 'unary' : c.streamKind ?? null,
+        peer: c.peer ?? null,
         startedAt: null,
         observedSince: seen.firstSeen,
         received: null,

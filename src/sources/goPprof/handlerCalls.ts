@@ -12,6 +12,9 @@ export interface GoHandlerCall {
   count: number;
   /** A group's whole stack (function:line, innermost first): what keeps two groups apart. */
   stack?: string;
+  /** Delve: the streaming kind from the method's StreamDesc, and the client's address. */
+  streamKind?: 'client_stream' | 'server_stream' | 'bidi';
+  peer?: string | null;
   /** `/grpc.testing.TestService/StreamingInputCall` from the generated file, else `/grpc_testing.TestService/…` (its Go package). */
   method: string;
   kind: 'unary' | 'stream';
