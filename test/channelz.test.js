@@ -137,8 +137,10 @@ test('channelz of a real Python server (grpcio, grpcio-channelz): the frozen cli
     assert.match(bad.reasons[0], /^1 open stream, nothing received for \d+ s, and the server sent no keepalive ping( since we started watching)?$/);
     assert.equal(good.openStreams, 1);
     assert.ok(good.idleMs < 2000, `the chatting client sent recently (${good.idleMs} ms ago)`);
+    // A connection whose call a handler still holds can stay listed after its socket closed (seen
+    // with this Python server); connections without calls must leave once closed.
     frozen.kill();
-    await until(async () => (await listJson(port)).connections.length === 1, 20000, 'the closed connection to leave the list');
+    const before = (await listJson(port)).connections.length;
     // 120 more connections (each client its own subchannel pool): channelz pages them 100 at a time.
     many = spawnTracked(process.execPath, ['-e', `
       const grpc = require('@grpc/grpc-js');
@@ -151,9 +153,11 @@ test('channelz of a real Python server (grpcio, grpcio-channelz): the frozen cli
     await many.waitFor((e) => e.event === 'ready', 30000);
     const paged = await until(async () => {
       const d = await listJson(port);
-      return d.connections.length === 121 && d;
-    }, 20000, '121 connections, over two pages');
-    assert.equal(new Set(paged.connections.map((c) => c.id)).size, 121, 'no connection listed twice across pages');
+      return d.connections.length >= before + 120 && d;
+    }, 20000, `${before + 120} connections, over two pages`);
+    assert.equal(new Set(paged.connections.map((c) => c.id)).size, paged.connections.length, 'no connection listed twice across pages');
+    many.kill();
+    await until(async () => (await listJson(port)).connections.length <= before, 20000, 'the 120 closed connections to leave the list');
   } finally {
     if (many) many.kill();
     healthy.kill();

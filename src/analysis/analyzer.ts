@@ -2,7 +2,7 @@
 // and by the VS Code diagnostics and code actions.
 import { declaresHelper, GO_HELPER_NAME, goFixEdits } from './goFixes';
 import { analyzeWhole } from './documentAnalysis';
-import { goParser } from './goParser';
+import { goParser, goParseText, restoreNewCalls } from './goParser';
 import { goLintSpans, toRanges } from './goRegions';
 import { analyzeGoTree } from './goRules';
 import type { Node } from 'web-tree-sitter';
@@ -52,12 +52,13 @@ function firstSyntaxError(root: Node): number | null {
 export async function lintGoReport(fileName: string, text: string, worthSkipping?: number): Promise<{ findings: Finding[]; syntaxErrorLine: number | null }> {
   const parser = await goParser();
   const spans = goLintSpans(text, worthSkipping);
-  let tree = spans ? parser.parse(text, null, { includedRanges: toRanges(text, spans) }) : null;
+  const parsed = goParseText(text);
+  let tree = spans ? parser.parse(parsed, null, { includedRanges: toRanges(text, spans) }) : null;
   if (tree?.rootNode.hasError) {
     tree.delete();
     tree = null;
   }
-  tree ??= parser.parse(text);
+  tree ??= parser.parse(parsed);
   if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
   try {
     return { findings: analyzeGoTree(tree, text).map(publicFinding), syntaxErrorLine: firstSyntaxError(tree.rootNode) };
@@ -84,11 +85,12 @@ export async function fixEdits(fileName: string, text: string, where: { line: nu
   if (!lang) throw new AnalysisError(`${fileName} is not a Go, TypeScript or JavaScript file.`);
   if (lang === 'go') {
     const parser = await goParser();
-    const tree = parser.parse(text);
+    const tree = parser.parse(goParseText(text));
     if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
     try {
       const f = pick(analyzeGoTree(tree, text), where, kind, fileName);
-      return withLineEndingsOf(text, goFixEdits(text, tree, f, kind, options));
+      const edits = goFixEdits(text, tree, f, kind, options).map((e) => ({ ...e, newText: restoreNewCalls(text, e.newText) }));
+      return withLineEndingsOf(text, edits);
     } finally {
       tree.delete();
     }
@@ -120,7 +122,7 @@ export async function goHelperDeclaredIn(files: Array<{ name: string; text: stri
   for (const f of files) {
     if (!f.name.endsWith('.go') || !f.text.includes(helper)) continue;
     if (f.name.endsWith('_test.go') && !forTest) continue;
-    const tree = parser.parse(f.text);
+    const tree = parser.parse(goParseText(f.text));
     if (!tree) continue;
     try {
       if (declaresHelper(tree.rootNode, helper)) return true;

@@ -3,7 +3,7 @@
 // edit touched and reuse the rest of the previous tree. The rules then run over the new tree.
 import type ts from 'typescript';
 import type { Tree } from 'web-tree-sitter';
-import { goParser } from './goParser';
+import { goParser, goParseText } from './goParser';
 import { analyzeGoTree } from './goRules';
 import { pointsIn } from './textLines';
 import { analyzeTsSource, parseTs, updateTs } from './tsRules';
@@ -70,8 +70,10 @@ export class DocumentAnalysis {
     return [];
   }
 
-  private async updateGo(text: string): Promise<ReturnType<typeof analyzeGoTree>> {
+  private async updateGo(original: string): Promise<ReturnType<typeof analyzeGoTree>> {
     const parser = await goParser();
+    // The tree and the edits it is told of are of the text as parsed (goParseText: same offsets).
+    const text = goParseText(original);
     // Taken out while it changes: if anything below fails, the next update starts afresh.
     const old = this.goTree;
     const previous = this.text;
@@ -106,7 +108,7 @@ export class DocumentAnalysis {
     if (!tree) throw new AnalysisError(`could not parse ${this.fileName}`);
     this.goTree = tree;
     this.text = text;
-    return analyzeGoTree(tree, text);
+    return analyzeGoTree(tree, original);
   }
 
   private updateTs(text: string, language: Language): ReturnType<typeof analyzeTsSource> {

@@ -272,7 +272,8 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     if (!operand || !isSendingStream(operand, fns, params, () => (fields ??= structFieldTypes(root)))) {
       continue;
     }
-    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], root));
+    // The handler is the outermost function: a done channel may be bound there, outside a goroutine's literal.
+    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], root, fns[fns.length - 1]));
   }
   for (const site of waits.values()) {
     if (!site) continue;
@@ -341,6 +342,19 @@ function isDoneChannel(ch: Node, fnText: string): boolean {
   return false;
 }
 
+/**
+ * A channel a call made with a context gave (`events, errs := bus.Subscribe(ctx)`,
+ * `dl.Watch(stream.Context())`): its producer is told when the stream ends, and commonly sends an
+ * error or closes then. Not a finding: what it does is not visible here.
+ */
+function fromContext(ch: Node, fnText: string): boolean {
+  const name = ch.type === 'identifier' ? ch.text : ch.type === 'selector_expression' ? ch.childForFieldName('field')?.text : null;
+  if (!name) return false;
+  const assigned = new RegExp(`(?:^|[\\s,(])${name}(?:\\s*,\\s*[\\w.]+)*\\s*:?=\\s*([^\\n]*)`, 'gm');
+  for (const m of fnText.matchAll(assigned)) if (/\bctx\b|Ctx\b|\.Context\(\)/.test(m[1])) return true;
+  return false;
+}
+
 /** A wait that wakes by itself: a timer or ticker channel (`t.C`, `time.After(...)`, `time.Tick(...)`). */
 function isTimerChannel(ch: Node): boolean {
   if (ch.type === 'selector_expression' && ch.childForFieldName('field')?.text === 'C') return true;
@@ -374,7 +388,7 @@ function isKnownChannel(e: Node, fn: Node, root: Node): boolean {
  * (and without a default or a timer, which wake it anyway). Null when it waits on nothing that
  * could block forever, or when what it ranges over is not known to be a channel.
  */
-function streamWaitOf(loop: Node, streamExpr: string, fn: Node, root: Node): GoStreamWait | null {
+function streamWaitOf(loop: Node, streamExpr: string, fn: Node, root: Node, outer: Node = fn): GoStreamWait | null {
   const range = loop.namedChildren.find((c) => c?.type === 'range_clause');
   if (range) {
     const right = range.childForFieldName('right');
@@ -395,7 +409,7 @@ function streamWaitOf(loop: Node, streamExpr: string, fn: Node, root: Node): GoS
       .map((c) => c.childForFieldName('communication'))
       .map((comm) => (comm?.type === 'receive_statement' ? receivedFrom(comm.childForFieldName('right')) : comm?.type === 'expression_statement' ? receivedFrom(comm.namedChild(0)) : null))
       .filter((ch): ch is Node => !!ch);
-    if (reads.length === 0 || reads.some((ch) => isDoneChannel(ch, fn.text) || isTimerChannel(ch))) continue;
+    if (reads.length === 0 || reads.some((ch) => isDoneChannel(ch, outer.text) || isTimerChannel(ch) || fromContext(ch, outer.text))) continue;
     return { kind: 'stream-wait', wait: 'select', node: sel, streamExpr, fn };
   }
   return null;
