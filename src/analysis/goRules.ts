@@ -134,6 +134,61 @@ function forwardsCallersOptions(call: Node, path: Node[]): boolean {
   return false;
 }
 
+/**
+ * Whether every option given to grpc.NewServer is visible here as a grpc option call
+ * (`grpc.Creds(…)`), directly or through a slice built in the function (`opts :=
+ * []grpc.ServerOption{…}`, `opts = append(opts, …)`). An option from anywhere else (a helper, a
+ * field, another package: etcd's embed, temporal's injected options) may hold keepalive: no finding.
+ */
+function optionsVisible(call: Node, path: Node[], grpcName: string): boolean {
+  const fn = [...path].reverse().find((n) => FUNCTION_TYPES.has(n.type));
+  const isGrpcOption = (e: Node | null): boolean => {
+    if (!e) return false;
+    if (e.type === 'call_expression') {
+      const f = e.childForFieldName('function');
+      return f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === grpcName;
+    }
+    return false;
+  };
+  const seen = new Set<string>();
+  /** A slice expression whose elements are all grpc option calls. */
+  const sliceVisible = (e: Node | null): boolean => {
+    if (!e) return false;
+    if (e.type === 'composite_literal') {
+      const body = e.childForFieldName('body');
+      return (body?.namedChildren ?? []).every((el) => {
+        const v = el?.type === 'literal_element' ? el.namedChild(0) : el;
+        return !v || v.type === 'comment' || isGrpcOption(v);
+      });
+    }
+    if (e.type === 'call_expression' && e.childForFieldName('function')?.text === 'append') {
+      const args = (e.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a && a.type !== 'comment');
+      return args.length > 0 && sliceVisible(args[0]) && args.slice(1).every((a) => (a.type === 'variadic_argument' ? sliceVisible(a.namedChild(0)) : isGrpcOption(a)));
+    }
+    if (e.type === 'identifier' && fn) {
+      if (seen.has(e.text)) return true; // opts = append(opts, …): the other assignments decide
+      seen.add(e.text);
+      const values: Node[] = [];
+      for (const st of fn.descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec'])) {
+        if (!st) continue;
+        const left = st.childForFieldName('left') ?? st.childForFieldName('name');
+        const right = st.childForFieldName('right') ?? st.childForFieldName('value');
+        const names = (left?.type === 'expression_list' ? left.namedChildren : [left]).map((n) => n?.text);
+        const at = names.indexOf(e.text);
+        if (at < 0) continue;
+        const vals = right?.type === 'expression_list' ? right.namedChildren : [right];
+        const v = vals[at];
+        if (!v) return false; // declared without a value we can read, or from a call with several results
+        values.push(v);
+      }
+      return values.length > 0 && values.every((v) => sliceVisible(v));
+    }
+    return false;
+  };
+  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a && a.type !== 'comment');
+  return args.every((a) => (a.type === 'variadic_argument' ? sliceVisible(a.namedChild(0)) : isGrpcOption(a)));
+}
+
 /** Field name → declared types, from the struct types of the file. */
 function structFieldTypes(root: Node): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -293,7 +348,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     for (const o of spelled.of('NewServer')) {
       const call = locator.selectorAt(o, 'NewServer', true);
       if (!call?.call || call.selector.childForFieldName('operand')?.text !== grpcName) continue;
-      if (forwardsCallersOptions(call.call, call.path)) continue;
+      if (forwardsCallersOptions(call.call, call.path) || !optionsVisible(call.call, call.path, grpcName)) continue;
       findings.push({
         rule: 'server-without-keepalive',
         language: 'go',
