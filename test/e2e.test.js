@@ -338,6 +338,55 @@ test('A Go server through pprof: the tree shows the handler blocked in Recv, Go 
   }
 });
 
+test('A Go process without pprof: Attach to Process lists it, asks before Delve pauses it, says how long it was paused, and shows its handler with kind and peer', { timeout: 240000 }, async () => {
+  const { spawnSync } = require('node:child_process');
+  const dir = path.join(__dirname, '.tmp', 'e2e-delve');
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'ingest');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(FIXTURES, 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const server = spawnTracked(bin, ['server']);
+  const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
+  await silent.waitFor((e) => e.event === 'sent', 20000);
+  const cs = await CodeServer.start({});
+  try {
+    const page = await cs.openBrowser();
+    const input = page.locator('.quick-input-widget input.input');
+    const row = new RegExp(`${server.pid}.*Go · read through Delve`);
+    const pickRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: row }).first();
+    await cs.runCommand('gRPC Streams: Attach to Process…', { expect: () => pickRow.waitFor({ timeout: 30000 }) });
+    await cs.acceptRow(input, String(server.pid), row);
+    // It asks first, saying why.
+    const readOnce = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Read Once' });
+    await readOnce.waitFor({ state: 'visible', timeout: 15000 });
+    assert.match(await page.locator('.monaco-dialog-box').textContent(), /Delve halts the process while it attaches and reads/);
+    await cs.screenshot('16-delve-ask');
+    await readOnce.click();
+    const paused = page.locator('.notification-toast', { hasText: new RegExp(`process ${server.pid} was paused \\d+\\.\\d+ s while Delve read it: 1 gRPC handler goroutine`) }).first();
+    await paused.waitFor({ timeout: 60000 });
+    await showStreamsView(cs);
+    const rows = await until(async () => {
+      const r = await cs.streamRows();
+      return r.some((x) => /^127\.0\.0\.1:\d+$/.test(x.label)) && r;
+    }, 20000, 'the handler goroutine labelled by its peer');
+    assert.ok(rows.some((r) => r.label === `Go process ${server.pid}`), JSON.stringify(rows));
+    const goroutine = rows.find((r) => /^127\.0\.0\.1:\d+$/.test(r.label));
+    assert.match(goroutine.description, /^recv \d+s · main\.go:\d+$/);
+    await cs.screenshot('17-delve-tree');
+    // The process ran on: the silent client is still being served, and a normal one completes.
+    const normal = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'normal']);
+    assert.equal((await normal.waitFor((e) => e.event === 'client-done', 20000)).code, 'OK');
+  } catch (e) {
+    await cs.failed('failure-delve');
+    throw e;
+  } finally {
+    await cs.stop();
+    silent.kill();
+    server.kill();
+  }
+});
+
 test('channelz: attach to an admin address, the frozen client\'s connection turns suspect and the status bar counts it; a healthy one does not; a closed one leaves', { timeout: 240000 }, async () => {
   const server = await startServer({ env: { CHANNELZ: '1' } });
   const healthy = await startClient(server.port, 'chat', ['--chat-every', '200']);

@@ -92,6 +92,11 @@ class AttachedProcess implements Attachment {
   }
 
   /** Idle times must not grow (and blame clients) while the process cannot tell us anything. */
+  /** A Delve snapshot is as of when it was taken: its wait times do not go on growing. */
+  holdAtSnapshot(localNow = Date.now()): void {
+    this.heldAt = localNow;
+  }
+
   holdClock(h: SourceHealth, localNow = Date.now()): void {
     this.heldAt = h.state === 'ok' ? null : h.state === 'not-answering' ? localNow - h.sinceMs : localNow;
   }
@@ -285,6 +290,7 @@ export class AttachmentManager implements vscode.Disposable {
       const attachment = new AttachedProcess(`p${this.nextId++}`, label, source, new StreamStore(source.initialSnapshot), { ...target, label }, undefined);
       this.attachments.set(attachment.id, attachment);
       this.listen(attachment);
+      attachment.holdAtSnapshot();
       this.reportPause(attachment, source);
       this.updateContext();
       this.listChanged.fire();
@@ -351,7 +357,10 @@ export class AttachmentManager implements vscode.Disposable {
   async refresh(attachment: Attachment): Promise<void> {
     const snap = await attachment.source.refresh();
     this.changed.fire({ attachment, change: attachment.store.reset(snap) });
-    if (attachment.source instanceof DelveSnapshots) this.reportPause(attachment, attachment.source);
+    if (attachment.source instanceof DelveSnapshots) {
+      (attachment as AttachedProcess).holdAtSnapshot();
+      this.reportPause(attachment, attachment.source);
+    }
   }
 
   /**

@@ -150,7 +150,7 @@ export class StreamTreeProvider implements vscode.TreeDataProvider<StreamTreeNod
         item.contextValue = health === 'agent-gone' ? ItemContext.processAgentGone : go ? ItemContext.processGo : ItemContext.process;
         const detail = healthDetail(health, go);
         item.tooltip = go
-          ? `${a.label}: ${library}\n${a.source.kind === 'go-delve' ? 'A snapshot read through Delve, which paused the process meanwhile; Refresh takes another (and asks first).' : `Its goroutines are read every ${this.config.pollIntervalMs / 1000} s from net/http/pprof; the process is not paused.`}${detail ? `\n\n${detail}` : ''}`
+          ? `${a.label}: ${library}\n${a.source.kind === 'go-delve' ? `A snapshot read through Delve at ${new Date(a.localNow()).toLocaleTimeString()}, which paused the process meanwhile; times are as of then. Refresh takes another (and asks first).` : `Its goroutines are read every ${this.config.pollIntervalMs / 1000} s from net/http/pprof; the process is not paused.`}${detail ? `\n\n${detail}` : ''}`
           : `Process ${store.pid} via ${a.label}\nNode ${store.node} · grpc-js ${store.grpcJs.join(', ')}${detail ? `\n\n${detail}` : ''}`;
         break;
       }
