@@ -1,7 +1,8 @@
 // The parts of a Go file a lint has to parse. Every Go rule looks within one top-level declaration
 // (the loop, the function around it, its parameters) and at the imports, except one: a call of
 // grpc.KeepaliveParams anywhere configures every server of the file. So a declaration that spells
-// none of Recv, Send, NewServer and KeepaliveParams cannot change a finding, and tree-sitter can skip it
+// none of Recv, Send, NewServer and KeepaliveParams (nor a type or function that spells Server, or
+// a type that spells chan: streams and channels are declared there) cannot change a finding, and tree-sitter can skip it
 // (`includedRanges`): offsets, rows and columns stay those of the whole file.
 //
 // Declarations are found from the text: a line that starts, at column 0, with `func`, `type`,
@@ -48,9 +49,12 @@ export function goLintSpans(text: string, worthSkipping = WORTH_SKIPPING): Array
   let kept = starts[0];
   for (let i = 0; i < starts.length; i++) {
     const [from, to] = [starts[i], i + 1 < starts.length ? starts[i + 1] : text.length];
-    // Struct types that spell Server can declare the stream field a receive loop reads.
-    const streamFields = text.startsWith('type ', from) && spellings.anyIn(['Server'], from, to);
-    if (!streamFields && !spellings.anyIn(GO_RULE_WORDS, from, to)) continue;
+    // Struct types that spell Server or chan can declare the stream or the channel a loop uses;
+    // functions that spell Server can take a stream and send through a helper.
+    const isType = text.startsWith('type ', from);
+    const typeFields = isType && spellings.anyIn(['Server', 'chan'], from, to);
+    const streamParams = text.startsWith('func ', from) && spellings.anyIn(['Server'], from, to);
+    if (!typeFields && !streamParams && !spellings.anyIn(GO_RULE_WORDS, from, to)) continue;
     const last = spans[spans.length - 1];
     if (last[1] === from) last[1] = to;
     else spans.push([from, to]);

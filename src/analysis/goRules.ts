@@ -330,6 +330,38 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     // The handler is the outermost function: a done channel may be bound there, outside a goroutine's literal.
     waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], root, fns[fns.length - 1]));
   }
+  // Loops that send through a helper (`srv.sendDevices(stream)`) or a closure of the handler
+  // (`send := func(…) { stream.Send(…) }`) rather than calling Send themselves.
+  for (const fn of root.namedChildren) {
+    if (!fn || (fn.type !== 'function_declaration' && fn.type !== 'method_declaration')) continue;
+    const paramsNode = fn.childForFieldName('parameters');
+    if (!paramsNode || !/Server\b|Server\[/.test(paramsNode.text)) continue;
+    const streams = parametersOf(fn).filter((p) => SENDING_STREAM_TYPE.test(p.type.replace(/^\*/, ''))).map((p) => p.name);
+    if (streams.length === 0) continue;
+    const body = fn.childForFieldName('body');
+    if (!body) continue;
+    for (const stream of streams) {
+      if (!body.text.includes(stream)) continue;
+      // Closures of the handler that send on the stream.
+      const senders = new Set<string>();
+      for (const d of body.descendantsOfType('short_var_declaration')) {
+        const right = d?.childForFieldName('right')?.namedChild(0);
+        const left = d?.childForFieldName('left')?.namedChild(0);
+        if (right?.type === 'func_literal' && left?.type === 'identifier' && right.text.includes(`${stream}.Send(`)) senders.add(left.text);
+      }
+      for (const loop of ownDescendants(body, 'for_statement')) {
+        if (waits.has(loop.startIndex)) continue;
+        const sends = ownDescendants(loop, 'call_expression').some((c) => {
+          const f = c.childForFieldName('function');
+          if (f?.type === 'identifier' && senders.has(f.text)) return true;
+          // A helper given the stream (not the stream's own methods).
+          if (f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === stream) return false;
+          return (c.childForFieldName('arguments')?.namedChildren ?? []).some((a) => a?.type === 'identifier' && a.text === stream);
+        });
+        if (sends) waits.set(loop.startIndex, streamWaitOf(loop, stream, fn, root, fn));
+      }
+    }
+  }
   for (const site of waits.values()) {
     if (!site) continue;
     const what = site.wait === 'range' ? `ranging over ${site.node.text}` : 'in a select with no case for the stream\'s context';
