@@ -98,3 +98,26 @@ test('table rows: the client column (liveness) and the queue; filter by liveness
   const old = toRow({ ...stream('c5') }, server, now, 60_000);
   assert.deepEqual([old.liveness, old.rttMs, old.queuedBytes, old.connectionId], ['unknown', null, null, '']);
 });
+
+test('a Go handler goroutine in the dashboard: unknown fields show as —, Cancel is offered as unavailable with the reason, filters and sorts take the nulls', () => {
+  const { toRow, filterRows, sortRows, knownCell } = lib('dashboard/table.js');
+  const go = {
+    id: 'g25', serverId: 'grpc-go', method: '/grpc.testing.TestService/StreamingInputCall', kind: null, peer: null, startedAt: null, observedSince: 1000,
+    received: null, sent: null, lastReceivedAt: null, lastSentAt: null, deadline: null, state: null, connectionId: null, queuedBytes: null,
+    liveness: 'unknown', livenessCheckedAt: null, rttMs: null, source: 'go-pprof', goroutine: 25, waitsAt: { file: '/src/main.go', line: 52, function: 'main.(*server).StreamingInputCall' },
+    waiting: 'recv', waitReason: 'select', waitingSince: 1000, waitingSinceBasis: 'first-seen',
+  };
+  const server = { id: 'grpc-go', library: 'grpc-go v1.75.0', grpcJsVersion: null, addresses: [], keepalive: null, methods: [] };
+  const row = toRow(go, server, 61_000, 30_000);
+  assert.deepEqual([row.kind, row.peer, row.received, row.sent, row.state, row.suspect, row.idleMs], [null, null, null, null, 'recv', true, 60_000]);
+  assert.deepEqual([knownCell(row.peer), knownCell(row.received), knownCell(row.kind)], ['—', '—', '—']);
+  assert.match(row.cancelUnavailable, /^Cancel is not available for Go/);
+  assert.equal(row.seq, 25);
+  const node = { ...go, id: '7-abc-3', kind: 'bidi', peer: '127.0.0.1:5000', received: 2, sent: 1, state: 'active', source: undefined, goroutine: undefined, waitsAt: undefined, waiting: undefined, waitingSince: undefined, waitingSinceBasis: undefined, connectionId: 'c1' };
+  const rows = [row, toRow(node, { ...server, library: undefined, grpcJsVersion: '1.14.7', keepalive: { timeMs: null, timeoutMs: null, maxConnectionIdleMs: null, maxConnectionAgeMs: null } }, 61_000, 30_000)];
+  assert.equal(rows[1].cancelUnavailable, null);
+  assert.deepEqual(filterRows(rows, '127.0.0.1', 'all').map((r) => r.id), ['7-abc-3']);
+  assert.deepEqual(filterRows(rows, 'streaminginput', 'all').map((r) => r.id), ['g25', '7-abc-3']);
+  assert.deepEqual(sortRows(rows, 'peer', false).map((r) => r.id), ['g25', '7-abc-3'], 'an unknown peer sorts first');
+  assert.deepEqual(sortRows(rows, 'received', true).map((r) => r.id), ['7-abc-3', 'g25']);
+});
