@@ -50,10 +50,13 @@ export function realFiles(lines = 10000) {
   try {
     const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
     // Each file's declarations, without its package clause and imports.
-    const body = firstLines(sourcesIn(path.join(goroot, 'src/net/http'), '.go'), lines - 30, (t) => {
+    const cut = firstLines(sourcesIn(path.join(goroot, 'src/net/http'), '.go'), lines - 30, (t) => {
       const first = t.search(/^(func|type|var|const) /m);
       return first === -1 ? '' : t.slice(first);
     });
+    // Cut between two declarations, not inside one: the file must be valid Go.
+    const lastDecl = Math.max(...['\nfunc ', '\ntype ', '\nvar ', '\nconst '].map((d) => cut.lastIndexOf(d)));
+    const body = lastDecl > 0 ? cut.slice(0, lastDecl + 1) : cut;
     go = `package http\n\nimport (\n\t"io"\n\n\tpb "example.com/demo/pb"\n\t"google.golang.org/grpc"\n)\n\n${body}\nfunc (s *ingest) Upload(stream pb.Ingest_UploadServer) error {\n\tfor {\n\t\t_, err := stream.Recv()\n\t\tif err == io.EOF {\n\t\t\treturn nil\n\t\t}\n\t}\n}\n\nfunc Serve() *grpc.Server { return grpc.NewServer() }\n`;
   } catch {
     // No Go installed: the real Go file is left out.

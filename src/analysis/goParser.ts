@@ -33,15 +33,61 @@ export function goParser(): Promise<Parser> {
   return parser;
 }
 
+/** `new(` as a call of the predeclared function (not `x.new(`, not `renew(`). */
 const NEW_CALL = /(?<![\w.$])new\(/g;
+/** What starts a type tree-sitter parses inside new(…) itself: `[`, `map[`, `struct`, `*`… */
+const TYPE_START = /^\s*(?:\[|map\s*\[|struct\b|func\b|chan\b|<-|\*|interface\b)/;
+
+/** The offset of the bracket that closes the one at `open` (strings and runes skipped), or -1. */
+function closing(text: string, open: number): number {
+  const pairs: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+  const stack: string[] = [];
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'" || c === '`') {
+      const end = c === '`' ? text.indexOf('`', i + 1) : (() => { let j = i + 1; while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1; return j; })();
+      if (end < 0) return -1;
+      i = end;
+    } else if (pairs[c]) stack.push(pairs[c]);
+    else if (c === ')' || c === ']' || c === '}') {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** new(T{…}) and the like: a composite literal, whose last brace group does not close a struct or interface type. */
+function isCompositeLiteral(arg: string): boolean {
+  const t = arg.trimEnd();
+  if (!t.endsWith('}')) return false;
+  let depth = 0;
+  for (let i = t.length - 1; i >= 0; i--) {
+    if (t[i] === '}') depth++;
+    else if (t[i] === '{' && --depth === 0) return !/\b(?:struct|interface)\s*$/.test(t.slice(0, i));
+  }
+  return false;
+}
 
 /**
- * The text tree-sitter parses: Go 1.26's new(expr) (`new(uint64(1))`) written as an ordinary call
- * of the same length (`nev(…)`). tree-sitter-go 0.25 knows only new(Type) and gives up on the
- * rest of the declaration; no rule looks at new, and every offset stays where it was.
+ * The text tree-sitter parses: Go 1.26's new(expr) (`new(uint64(1))`, `new(map[string]any{…})`)
+ * written as an ordinary call of the same length (`nev(…)`). tree-sitter-go 0.25 knows only
+ * new(Type) and gives up on the rest of the declaration; new(Type) is left as it is. No rule looks
+ * at new, and every offset stays where it was.
  */
 export function goParseText(text: string): string {
-  return text.includes('new(') ? text.replace(NEW_CALL, 'nev(') : text;
+  if (!text.includes('new(')) return text;
+  let out: string[] | null = null;
+  for (const m of text.matchAll(NEW_CALL)) {
+    const open = m.index + 3;
+    const close = closing(text, open);
+    if (close < 0) continue;
+    const arg = text.slice(open + 1, close);
+    if (TYPE_START.test(arg) && !isCompositeLiteral(arg)) continue;
+    out ??= text.split('');
+    out[m.index + 2] = 'v';
+  }
+  return out ? out.join('') : text;
 }
 
 /** Undoes goParseText in a fix's text taken from the tree, unless the file itself spells nev(. */
