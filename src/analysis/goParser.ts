@@ -45,9 +45,11 @@ function closing(text: string, open: number): number {
   for (let i = open; i < text.length; i++) {
     const c = text[i];
     if (c === '"' || c === "'" || c === '`') {
-      const end = c === '`' ? text.indexOf('`', i + 1) : (() => { let j = i + 1; while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1; return j; })();
-      if (end < 0) return -1;
-      i = end;
+      let j = i + 1;
+      if (c === '`') j = text.indexOf('`', j);
+      else while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      if (j < 0) return -1;
+      i = j;
     } else if (pairs[c]) stack.push(pairs[c]);
     else if (c === ')' || c === ']' || c === '}') {
       if (stack.pop() !== c) return -1;
@@ -77,17 +79,24 @@ function isCompositeLiteral(arg: string): boolean {
  */
 export function goParseText(text: string): string {
   if (!text.includes('new(')) return text;
-  let out: string[] | null = null;
+  const at: number[] = [];
   for (const m of text.matchAll(NEW_CALL)) {
     const open = m.index + 3;
     const close = closing(text, open);
     if (close < 0) continue;
     const arg = text.slice(open + 1, close);
     if (TYPE_START.test(arg) && !isCompositeLiteral(arg)) continue;
-    out ??= text.split('');
-    out[m.index + 2] = 'v';
+    at.push(m.index + 2);
   }
-  return out ? out.join('') : text;
+  if (at.length === 0) return text;
+  // Pieces between the rewritten letters: one string built once, not an array of characters.
+  let out = '';
+  let from = 0;
+  for (const i of at) {
+    out += text.slice(from, i) + 'v';
+    from = i + 1;
+  }
+  return out + text.slice(from);
 }
 
 /** Undoes goParseText in a fix's text taken from the tree, unless the file itself spells nev(. */

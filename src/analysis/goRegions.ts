@@ -1,8 +1,8 @@
 // The parts of a Go file a lint has to parse. Every Go rule looks within one top-level declaration
 // (the loop, the function around it, its parameters) and at the imports, except one: a call of
 // grpc.KeepaliveParams anywhere configures every server of the file. So a declaration that spells
-// none of Recv, Send, NewServer and KeepaliveParams (nor a type or function that spells Server, or
-// a type that spells chan: streams and channels are declared there) cannot change a finding, and tree-sitter can skip it
+// none of Recv, Send, NewServer and KeepaliveParams (nor a type that spells Server, nor a function
+// that takes a server stream and ranges or selects) cannot change a finding, and tree-sitter can skip it
 // (`includedRanges`): offsets, rows and columns stay those of the whole file.
 //
 // Declarations are found from the text: a line that starts, at column 0, with `func`, `type`,
@@ -20,6 +20,15 @@ export const GO_RULE_WORDS = ['Recv', 'Send', 'NewServer', 'KeepaliveParams'];
 
 /** Below this share of the file, skipping declarations saves less than tree-sitter's cost per range. */
 const WORTH_SKIPPING = 0.85;
+
+/** A signature (up to the body's brace) that names a generated or generic server stream type. */
+const SERVER_STREAM_PARAM = /_\w*Server\b|StreamingServer\[/;
+
+/** Whether the function declared at [from, to) takes a server stream, by its signature's text. */
+export function takesServerStream(text: string, from: number, to: number): boolean {
+  const brace = text.indexOf('{', from);
+  return SERVER_STREAM_PARAM.test(text.slice(from, brace < 0 || brace > to ? to : brace));
+}
 
 function startsDeclaration(text: string, at: number): boolean {
   for (const s of DECLARATION_STARTS) if (text.startsWith(s, at)) return true;
@@ -49,11 +58,10 @@ export function goLintSpans(text: string, worthSkipping = WORTH_SKIPPING): Array
   let kept = starts[0];
   for (let i = 0; i < starts.length; i++) {
     const [from, to] = [starts[i], i + 1 < starts.length ? starts[i + 1] : text.length];
-    // Struct types that spell Server or chan can declare the stream or the channel a loop uses;
-    // functions that spell Server can take a stream and send through a helper.
-    const isType = text.startsWith('type ', from);
-    const typeFields = isType && spellings.anyIn(['Server', 'chan'], from, to);
-    const streamParams = text.startsWith('func ', from) && spellings.anyIn(['Server'], from, to);
+    // Struct types that spell Server can declare the stream a loop uses (a channel field is read
+    // from the text); functions that take a server stream and range or select can send through a helper.
+    const typeFields = text.startsWith('type ', from) && spellings.anyIn(['Server'], from, to);
+    const streamParams = text.startsWith('func ', from) && spellings.anyIn(['range', 'select'], from, to) && takesServerStream(text, from, to);
     if (!typeFields && !streamParams && !spellings.anyIn(GO_RULE_WORDS, from, to)) continue;
     const last = spans[spans.length - 1];
     if (last[1] === from) last[1] = to;

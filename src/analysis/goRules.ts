@@ -4,6 +4,7 @@
 // a struct field), never by what the loop around it looks like: client streams are never findings.
 import type { Node, Tree } from 'web-tree-sitter';
 import { importName, importSpecs, parametersOf, resultShape } from './goSyntax';
+import { takesServerStream } from './goRegions';
 import { Spellings } from './spellings';
 import type { Finding, FixKind } from './types';
 
@@ -88,6 +89,18 @@ class TokenLocator {
       if (n) path.push(n);
     }
     return path[path.length - 1].id === leaf.id ? path : null;
+  }
+
+  /** The top-level declarations whose [start, end) offsets pass `test`, made into nodes only then. */
+  declarationsWhere(test: (from: number, to: number) => boolean): Node[] {
+    const out: Node[] = [];
+    for (let i = 0; i < this.starts.length; i++) {
+      if (!test(this.starts[i], this.ends[i])) continue;
+      this.decls[i] ??= this.root.child(i);
+      const d = this.decls[i];
+      if (d) out.push(d);
+    }
+    return out;
   }
 
   private declarationAt(offset: number): Node | null {
@@ -226,10 +239,10 @@ function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ 
 export function analyzeGoTree(tree: Tree, text: string): GoFinding[] {
   const root = tree.rootNode;
   // No gRPC import needed: handler files often import only their generated package.
-  return findGo(new Spellings(text), new TokenLocator(root), importSpecs(root), root);
+  return findGo(new Spellings(text), new TokenLocator(root), importSpecs(root), root, text);
 }
 
-function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: Node): GoFinding[] {
+function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: Node, text: string): GoFinding[] {
   const findings: GoFinding[] = [];
   const params = new Map<number, Array<{ name: string; type: string }>>();
   let fields: Map<string, string[]> | null = null;
@@ -311,6 +324,8 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
   // stream-wait-ignores-context: Send() calls grouped by their loop, the loop's wait examined.
   const waits = new Map<number, GoStreamWait | null>();
   for (const o of spelled.of('Send')) {
+    // `x.Send(` only: SendHeader, Sender and the word in comments are not walked to.
+    if (text[o - 1] !== '.' || text[o + 4] !== '(') continue;
     const at = locator.selectorAt(o, 'Send', true);
     if (!at || !at.call) continue;
     let loopIndex = -1;
@@ -328,14 +343,14 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
       continue;
     }
     // The handler is the outermost function: a done channel may be bound there, outside a goroutine's literal.
-    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], root, fns[fns.length - 1]));
+    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], text, fns[fns.length - 1]));
   }
   // Loops that send through a helper (`srv.sendDevices(stream)`) or a closure of the handler
   // (`send := func(…) { stream.Send(…) }`) rather than calling Send themselves.
-  for (const fn of root.namedChildren) {
-    if (!fn || (fn.type !== 'function_declaration' && fn.type !== 'method_declaration')) continue;
-    const paramsNode = fn.childForFieldName('parameters');
-    if (!paramsNode || !/Server\b|Server\[/.test(paramsNode.text)) continue;
+  // Candidates by their text first (a range or a select, a server stream in the signature): most
+  // functions of a file are never made into nodes.
+  for (const fn of locator.declarationsWhere((from, to) => spelled.anyIn(['range', 'select'], from, to) && takesServerStream(text, from, to))) {
+    if (fn.type !== 'function_declaration' && fn.type !== 'method_declaration') continue;
     const streams = parametersOf(fn).filter((p) => SENDING_STREAM_TYPE.test(p.type.replace(/^\*/, ''))).map((p) => p.name);
     if (streams.length === 0) continue;
     const body = fn.childForFieldName('body');
@@ -349,8 +364,12 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
         const left = d?.childForFieldName('left')?.namedChild(0);
         if (right?.type === 'func_literal' && left?.type === 'identifier' && right.text.includes(`${stream}.Send(`)) senders.add(left.text);
       }
+      // Only a loop that ranges or selects can wait on a channel.
+      if (!/\brange\b|\bselect\b/.test(body.text)) continue;
       for (const loop of ownDescendants(body, 'for_statement')) {
         if (waits.has(loop.startIndex)) continue;
+        const loopText = loop.text;
+        if (!/\brange\b|\bselect\b/.test(loopText) || !new RegExp(`\\b(?:${[stream, ...senders].join('|')})\\b`).test(loopText)) continue;
         const sends = ownDescendants(loop, 'call_expression').some((c) => {
           const f = c.childForFieldName('function');
           if (f?.type === 'identifier' && senders.has(f.text)) return true;
@@ -358,7 +377,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
           if (f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === stream) return false;
           return (c.childForFieldName('arguments')?.namedChildren ?? []).some((a) => a?.type === 'identifier' && a.text === stream);
         });
-        if (sends) waits.set(loop.startIndex, streamWaitOf(loop, stream, fn, root, fn));
+        if (sends) waits.set(loop.startIndex, streamWaitOf(loop, stream, fn, text, fn));
       }
     }
   }
@@ -407,13 +426,28 @@ function isSendingStream(operand: Node, fns: Node[], params: Map<number, Array<{
   return false;
 }
 
-/** Statements of a loop body that belong to this loop: not inside a nested function literal. */
-function ownDescendants(loop: Node, type: string): Node[] {
-  return loop.descendantsOfType(type).filter((n): n is Node => {
-    if (!n) return false;
-    for (let p = n.parent; p && p.id !== loop.id; p = p.parent) if (FUNCTION_TYPES.has(p.type)) return false;
-    return true;
-  });
+const LOOP_OR_FUNCTION: ReadonlySet<string> = new Set([...FUNCTION_TYPES, 'for_statement']);
+
+/** Nodes of a type under `loop` that belong to it: not inside a nested function literal (or what stopAt names). */
+function ownDescendants(loop: Node, type: string, stopAt: ReadonlySet<string> = FUNCTION_TYPES): Node[] {
+  // Walked down with a cursor: Node.parent would search from the root at every step.
+  const out: Node[] = [];
+  const c = loop.walk();
+  try {
+    let depth = 0;
+    const descend = (): boolean => c.gotoFirstChild() && (depth++, true);
+    if (!descend()) return out;
+    for (;;) {
+      const t = c.nodeType;
+      if (t === type) out.push(c.currentNode);
+      if (!stopAt.has(t) && descend()) continue;
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent() || --depth === 0) return out;
+      }
+    }
+  } finally {
+    c.delete();
+  }
 }
 
 /** The channel a receive (`<-x`) reads, or null when the expression is not a receive. */
@@ -449,7 +483,7 @@ function isTimerChannel(ch: Node): boolean {
 }
 
 /** Declared as a channel where the reader can see it: made or declared in the function, a parameter, or a struct field of the file. */
-function isKnownChannel(e: Node, fn: Node, root: Node): boolean {
+function isKnownChannel(e: Node, fn: Node, fileText: string): boolean {
   const chanType = /^(?:<-\s*)?chan\b/;
   if (e.type === 'identifier') {
     const name = e.text;
@@ -457,13 +491,11 @@ function isKnownChannel(e: Node, fn: Node, root: Node): boolean {
     return new RegExp(`\\b${name}\\s*:?=\\s*make\\(\\s*(?:<-\\s*)?chan\\b|\\bvar\\s+${name}\\s+(?:<-\\s*)?chan\\b`).test(fn.text);
   }
   if (e.type === 'selector_expression') {
+    // Struct fields of that name in the file, read from its text (their types need not be parsed):
+    // every one must be a channel.
     const field = e.childForFieldName('field')?.text;
     if (!field) return false;
-    const types: string[] = [];
-    for (const decl of root.descendantsOfType('field_declaration')) {
-      if (!decl || !decl.namedChildren.some((c) => c?.type === 'field_identifier' && c.text === field)) continue;
-      types.push(decl.childForFieldName('type')?.text ?? '');
-    }
+    const types = [...fileText.matchAll(new RegExp(`^\\s+(?:\\w+\\s*,\\s*)*${field}(?:\\s*,\\s*\\w+)*\\s+([^\\s/].*)$`, 'gm'))].map((m) => m[1]);
     return types.length > 0 && types.every((t) => chanType.test(t));
   }
   return false;
@@ -475,20 +507,17 @@ function isKnownChannel(e: Node, fn: Node, root: Node): boolean {
  * (and without a default or a timer, which wake it anyway). Null when it waits on nothing that
  * could block forever, or when what it ranges over is not known to be a channel.
  */
-function streamWaitOf(loop: Node, streamExpr: string, fn: Node, root: Node, outer: Node = fn): GoStreamWait | null {
+function streamWaitOf(loop: Node, streamExpr: string, fn: Node, fileText: string, outer: Node = fn): GoStreamWait | null {
   const range = loop.namedChildren.find((c) => c?.type === 'range_clause');
   if (range) {
     const right = range.childForFieldName('right');
-    if (!right || !isKnownChannel(right, fn, root)) return null;
+    if (!right || !isKnownChannel(right, fn, fileText)) return null;
     // Fed by this handler's own Recv loop and closed by it: the range ends when the stream does.
     if (fn.text.includes(`close(${right.text})`) && fn.text.includes(`${streamExpr}.Recv(`)) return null;
     return { kind: 'stream-wait', wait: 'range', node: right, streamExpr, fn };
   }
-  for (const sel of ownDescendants(loop, 'select_statement')) {
-    // The select must be this loop's, not an inner loop's.
-    let inner = false;
-    for (let p = sel.parent; p && p.id !== loop.id; p = p.parent) if (p.type === 'for_statement') inner = true;
-    if (inner) continue;
+  // The loop's own selects: not those of an inner loop or a function literal.
+  for (const sel of ownDescendants(loop, 'select_statement', LOOP_OR_FUNCTION)) {
     const cases = sel.namedChildren.filter((c): c is Node => !!c);
     if (cases.some((c) => c.type === 'default_case')) continue;
     const reads = cases

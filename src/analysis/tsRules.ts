@@ -370,6 +370,9 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, sf: ts.SourceFile): T
   const first = fn.parameters[0];
   if (!fn.body || !ts.isBlock(fn.body) || !first || !ts.isIdentifier(first.name)) return [];
   const callName = first.name.text;
+  // Most handlers start no interval and listen only on their call: nothing to walk for.
+  const bodyText = textOf(sf, fn.body);
+  if (!bodyText.includes('setInterval') && !listensElsewhere(bodyText, callName)) return [];
   const candidates: Array<{ node: ts.CallExpression; what: 'interval' | 'listener'; emitter: string | null; event: string | null }> = [];
   const removed = new Set<string>();
   const timerRefs = new Map<string, number>();
@@ -422,6 +425,19 @@ function walkSubscriptions(fn: ts.FunctionLikeDeclaration, sf: ts.SourceFile): T
     out.push({ kind: 'subscription', fn, callName, what: c.what, node: c.node, statement, timerName, emitter: c.emitter, event: c.event });
   }
   return out;
+}
+
+/** Whether a text calls `.on(` or `.addListener(` on something other than the call (no RegExp: this runs per handler). */
+function listensElsewhere(text: string, callName: string): boolean {
+  for (const m of ['.on(', '.addListener(']) {
+    for (let i = text.indexOf(m); i >= 0; i = text.indexOf(m, i + 1)) {
+      let j = i;
+      while (j > 0 && /\s/.test(text[j - 1])) j--;
+      const before = text.slice(j - callName.length, j);
+      if (before !== callName || /[\w$.]/.test(text[j - callName.length - 1] ?? '')) return true;
+    }
+  }
+  return false;
 }
 
 /** The statement directly in a block (of `body`) whose expression or initializer is `node`, or null. */
