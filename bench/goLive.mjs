@@ -115,6 +115,6 @@ export function printGoLive(rows) {
     console.log(`  ${r.goroutines} handlers: full dump (debug=2) ${fmt(r.dumpBytes / 1024 / 1024, 1)} MB, fetched in ${fmt(r.fetchMs, 0)} ms, parsed in ${fmt(r.parseMs, 0)} ms`);
     console.log(`    other requests to the server held up to ${fmt(r.stallMs.full.during, 0)} ms during the full dump, ${fmt(r.stallMs.grouped.during, 0)} ms during the grouped one (${fmt(r.stallMs.full.before, 0)} ms before)`);
     console.log(`    list --pprof --json end to end ${fmt(r.listJsonMs, 0)} ms (${r.goroutines > 2000 ? 'grouped profile' : 'full dump'})`);
-    console.log(`    Delve snapshot paused the process ${fmt(r.delvePauseMs, 0)} ms: attach and debug info ${fmt(r.delveTiming.attachMs, 0)} ms, list ${fmt(r.delveTiming.listMs, 0)} ms, stacks ${fmt(r.delveTiming.stacksMs, 0)} ms`);
+    console.log(`    Delve snapshot paused the process ${fmt(r.delvePauseMs, 0)} ms: attach and debug info ${fmt(r.delveTiming.attachMs, 0)} ms, list ${fmt(r.delveTiming.listMs, 0)} ms, stacks ${fmt(r.delveTiming.stacksMs, 0)} ms, kinds and peers ${fmt(r.delveTiming.variablesMs ?? 0, 0)} ms`);
   }
 }
