@@ -121,3 +121,14 @@ test('a Go handler goroutine in the dashboard: unknown fields show as —, Cance
   assert.deepEqual(sortRows(rows, 'peer', false).map((r) => r.id), ['g25', '7-abc-3'], 'an unknown peer sorts first');
   assert.deepEqual(sortRows(rows, 'received', true).map((r) => r.id), ['7-abc-3', 'g25']);
 });
+
+test('the connection table of a channelz source: suspect first with its reason, unknown values as —', () => {
+  const { connectionRows } = lib('dashboard/connectionTable.js');
+  const conn = (id, over = {}) => ({ id, serverId: '1', remote: `127.0.0.1:${id}`, local: '127.0.0.1:50051', openStreams: 1, streamsStarted: 1, messagesSent: 0, messagesReceived: 1, keepalivesSent: 0, keepalivesBefore: 0, lastMessageReceivedAt: 90_000, lastMessageSentAt: null, lastRemoteStreamCreatedAt: 90_000, localWindow: null, remoteWindow: null, ...over });
+  const rows = connectionRows([conn('2', { lastMessageReceivedAt: 99_500 }), conn('1')], 100_000, 5000);
+  assert.deepEqual(rows.map((r) => [r.remote, r.suspect, r.idle, r.lastSent, r.window]), [
+    ['127.0.0.1:1', true, '10s', '—', '— / —'],
+    ['127.0.0.1:2', false, '0s', '—', '— / —'],
+  ]);
+  assert.equal(rows[0].reasons, '1 open stream, nothing received for 10 s, and the server sent no keepalive ping');
+});

@@ -415,6 +415,17 @@ test('channelz: attach to an admin address, the frozen client\'s connection turn
     assert.ok(all.some((r) => r.label === `127.0.0.1:${server.port}` && /calls \d+ started, \d+ failed · 2 connections/.test(r.description)));
     await statusItem(page, 'gRPC 2 connections · 1 suspect').waitFor({ timeout: 10000 });
     await cs.screenshot('15-channelz');
+    // The dashboard lists the connections (channelz has no streams), the suspect one first, with its reason.
+    const frame = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    const firstRow = frame.locator('.connection-table tbody tr').first();
+    await cs.runCommand('gRPC Streams: Show Dashboard', { expect: () => firstRow.waitFor({ timeout: 30000 }) });
+    await until(async () => (await frame.locator('.connection-table tbody tr').count()) === 2, 10000, 'two connection rows');
+    assert.equal(await firstRow.getAttribute('class'), 'suspect');
+    assert.match(await firstRow.textContent(), /1 open stream, nothing received for \d+ s, and the server sent no keepalive ping/);
+    assert.equal(await frame.locator('#table').isHidden(), true, 'no stream table for channelz');
+    assert.equal(await frame.locator('.charts').isHidden(), true, 'no stream charts for channelz');
+    assert.match(await frame.locator('#open-count').textContent(), /^2 connections$/);
+    await cs.screenshot('15b-channelz-dashboard');
     // The frozen client goes away: its connection leaves the list, and nothing is suspect.
     frozen.kill();
     await until(async () => (await connections()).length === 1, 20000, 'the closed connection to leave');

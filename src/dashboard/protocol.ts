@@ -1,6 +1,8 @@
 // The messages between the dashboard webview and the extension, typed for both sides, and the
 // validation every message from the webview passes before the extension acts on it.
 import type { LiveStream, LiveServer } from '../model/liveStream';
+import type { LiveConnection } from '../sources/channelz/connections';
+import type { SourceKind } from '../sources/source';
 import { parseStreamId, type EndedCall } from '../agent/protocol';
 import type { SeriesPoint } from './series';
 
@@ -19,6 +21,9 @@ export interface ServerFixInfo {
 export interface DashboardInit {
   type: 'init';
   title: string;
+  /** Which source: a channelz one has connections instead of streams; only the Node agent can probe. */
+  source: SourceKind;
+  connections: LiveConnection[];
   pid: number;
   now: number;
   settings: DashboardSettings;
@@ -40,6 +45,8 @@ export interface DashboardDelta {
   point?: SeriesPoint;
   settings?: DashboardSettings;
   fixes?: ServerFixInfo[];
+  /** channelz: every connection, when any changed. */
+  connections?: LiveConnection[];
 }
 
 export type ToWebview =
@@ -62,6 +69,8 @@ export type FromWebview =
 
 /** Stream ids are PID-EPOCH-N (agent/protocol); anything longer than this is not one. */
 const STREAM_ID_MAX = 64;
+/** A Go handler goroutine (`g25`) or a group of identical stacks (goStreams.ts). */
+const GO_STREAM_ID = /^(?:g\d{1,12}|s[0-9a-z]{1,16}-\d{1,6})$/;
 const SERVER_ID = /^s\d{1,9}$/;
 
 /** Checks a message from the webview; returns the message or a sentence saying what is wrong. */
@@ -75,7 +84,7 @@ export function parseWebviewMessage(raw: unknown): { ok: true; message: FromWebv
       return { ok: true, message: { type: m.type } };
     case 'cancelStream':
     case 'goToHandler':
-      if (typeof m.streamId !== 'string' || m.streamId.length > STREAM_ID_MAX || !parseStreamId(m.streamId)) return { ok: false, error: `The dashboard asked to ${m.type === 'cancelStream' ? 'cancel' : 'open the handler of'} a stream without a valid stream id.` };
+      if (typeof m.streamId !== 'string' || m.streamId.length > STREAM_ID_MAX || (!parseStreamId(m.streamId) && !GO_STREAM_ID.test(m.streamId))) return { ok: false, error: `The dashboard asked to ${m.type === 'cancelStream' ? 'cancel' : 'open the handler of'} a stream without a valid stream id.` };
       return { ok: true, message: { type: m.type, streamId: m.streamId } };
     case 'openKeepaliveFix':
       if (typeof m.serverId !== 'string' || !SERVER_ID.test(m.serverId)) return { ok: false, error: 'The dashboard asked for a keepalive fix without a valid server id.' };

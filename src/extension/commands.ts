@@ -367,7 +367,6 @@ export class StreamCommands implements vscode.Disposable {
       return;
     }
     const a = await this.attachmentFor(node, 'Show the dashboard of which process?');
-    if (a?.source.kind === 'channelz') throw new Error(`the dashboard lists streams; ${a.label}'s connections are in the Streams view.`);
     if (a) this.openDashboard(a);
   }
 

@@ -47,6 +47,7 @@ export class DashboardPanel implements vscode.Disposable {
   private ready = false;
   private fixes: ServerFixInfo[] = [];
   private settingsChanged = false;
+  private connectionsChanged = false;
   private disposed = false;
 
   static createOrShow(extensionUri: vscode.Uri, attachment: Attachment, deps: { attachments: AttachmentManager; settings: SettingsWatcher; loader: AnalysisLoader; log: Log }): DashboardPanel {
@@ -86,6 +87,7 @@ export class DashboardPanel implements vscode.Disposable {
       deps.attachments.onDidChangeData(({ attachment, change }) => {
         if (attachment !== this.attachment) return;
         const store = attachment.store;
+        if (change.connections && (change.connections.updated.length > 0 || change.connections.removed.length > 0)) this.connectionsChanged = true;
         this.pending.add(
           change.updated.map((id) => store.streams.get(id)).filter((s): s is NonNullable<typeof s> => !!s),
           change.removed.map((id) => ({ id })),
@@ -138,6 +140,10 @@ export class DashboardPanel implements vscode.Disposable {
     }
     const delta = this.pending.take(point.t);
     if (live) delta.point = point;
+    if (this.connectionsChanged) {
+      delta.connections = [...this.attachment.store.connections.values()];
+      this.connectionsChanged = false;
+    }
     if (this.settingsChanged) {
       const c = this.deps.settings.config;
       delta.settings = { idleWarningMs: c.idleWarningMs, suspectAfterMs: c.suspectAfterMs };
@@ -152,6 +158,8 @@ export class DashboardPanel implements vscode.Disposable {
     return {
       type: 'init',
       title: processName(this.attachment),
+      source: this.attachment.source.kind,
+      connections: [...store.connections.values()],
       pid: store.pid,
       now: this.attachment.now(),
       settings: { idleWarningMs: c.idleWarningMs, suspectAfterMs: c.suspectAfterMs },

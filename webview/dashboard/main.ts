@@ -5,9 +5,12 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { LiveServer, LiveStream } from '../../src/model/liveStream';
-import type { DashboardSettings, FromWebview, ServerFixInfo, ToWebview } from '../../src/dashboard/protocol';
+import type { DashboardInit, DashboardSettings, FromWebview, ServerFixInfo, ToWebview } from '../../src/dashboard/protocol';
+import { CONNECTION_COLUMNS, connectionRows } from '../../src/dashboard/connectionTable';
+import type { LiveConnection } from '../../src/sources/channelz/connections';
 import { idleHistogram, SERIES_SECONDS, type SeriesPoint } from '../../src/dashboard/series';
 import { serverView } from '../../src/model/treeModel';
+import { channelzServerDescription } from '../../src/model/connectionTree';
 import { drawHistogram, drawLineChart, SERIES_COLOURS } from './charts';
 import { StreamTable, type TableState } from './streamTable';
 
@@ -25,12 +28,14 @@ let series: SeriesPoint[] = [];
 let settings: DashboardSettings = { idleWarningMs: 30_000, suspectAfterMs: 60_000 };
 let fixes: ServerFixInfo[] = [];
 let now = Date.now();
+let source: DashboardInit['source'] = 'node';
+let connections: LiveConnection[] = [];
 
 const app = document.getElementById('app') as HTMLElement;
 app.innerHTML = `
   <header>
     <h1 id="title">gRPC Streams</h1>
-    <div class="summary"><span id="open-count">0 open</span> · <span id="suspect-count" class="suspect-count">0 suspect</span> · <span id="dead-count" class="dead-count">0 dead</span></div>
+    <div class="summary"><span id="open-count">0 open</span> · <span id="suspect-count" class="suspect-count">0 suspect</span><span id="dead-part"> · <span id="dead-count" class="dead-count">0 dead</span></span></div>
     <div id="message" role="status" hidden></div>
   </header>
   <div id="stale" role="alert" hidden></div>
@@ -45,7 +50,8 @@ app.innerHTML = `
       <svg id="histogram" role="img" aria-label="Histogram of idle times"></svg>
     </figure>
   </section>
-  <section id="table" aria-label="Open streams"></section>`;
+  <section id="table" aria-label="Open streams"></section>
+  <section id="connections" aria-label="Connections" hidden></section>`;
 
 const $ = <T extends Element>(sel: string): T => app.querySelector(sel) as T;
 // Colours through the CSSOM: the content security policy forbids inline style attributes.
@@ -100,7 +106,9 @@ function renderServers(): void {
   root.replaceChildren();
   for (const s of servers.values()) {
     const open = [...streams.values()].filter((x) => x.serverId === s.id).length;
-    const view = serverView(s, open, { idleWarningMs: settings.idleWarningMs, suspectAfterMs: settings.suspectAfterMs, maxStreamsPerMethod: 0 });
+    const view = source === 'channelz'
+      ? { warning: null, description: channelzServerDescription(s, connections.filter((c) => c.serverId === s.id).length) }
+      : serverView(s, open, { idleWarningMs: settings.idleWarningMs, suspectAfterMs: settings.suspectAfterMs, maxStreamsPerMethod: 0 });
     const card = document.createElement('div');
     card.className = `server${view.warning ? ' warn' : ''}`;
     card.dataset.serverId = s.id;
@@ -127,7 +135,42 @@ function renderServers(): void {
   }
 }
 
+/** channelz: a table of connections instead of the streams' charts and table (channelz counts per connection). */
+function renderConnections(): void {
+  const root = $<HTMLElement>('#connections');
+  const rows = connectionRows(connections, now, settings.suspectAfterMs);
+  const suspects = rows.filter((r) => r.suspect).length;
+  $('#open-count').textContent = `${rows.length} connection${rows.length === 1 ? '' : 's'}`;
+  $('#suspect-count').textContent = `${suspects} suspect`;
+  $('#suspect-count').classList.toggle('has-suspects', suspects > 0);
+  const table = document.createElement('table');
+  table.className = 'connection-table';
+  const head = table.createTHead().insertRow();
+  for (const [, label] of CONNECTION_COLUMNS) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = label;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    tr.className = r.suspect ? 'suspect' : '';
+    tr.dataset.id = r.id;
+    for (const [key] of CONNECTION_COLUMNS) tr.insertCell().textContent = String(r[key] || (key === 'reasons' ? '' : '—'));
+  }
+  const note = document.createElement('p');
+  note.className = 'note';
+  note.textContent = rows.length === 0 ? 'No client connections.' : 'channelz counts per connection: which calls are open on it, and their methods and peers, are not known.';
+  root.replaceChildren(table, note);
+}
+
 function render(dataChanged: boolean): void {
+  if (source === 'channelz') {
+    renderConnections();
+    if (dataChanged) renderServers();
+    return;
+  }
   const suspects = series.length > 0 ? series[series.length - 1].suspect : 0;
   $('#open-count').textContent = `${streams.size} open`;
   $('#suspect-count').textContent = `${suspects} suspect`;
@@ -155,6 +198,16 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       settings = m.settings;
       fixes = m.fixes;
       now = m.now;
+      source = m.source;
+      connections = m.connections;
+      // channelz: connections, not streams; only the Node agent can PING or cancel.
+      for (const sel of ['.charts', '#table']) $<HTMLElement>(sel).hidden = source === 'channelz';
+      $<HTMLElement>('#connections').hidden = source !== 'channelz';
+      $<HTMLElement>('#dead-part').hidden = source !== 'node';
+      for (const id of ['#probe', '#cancel-dead']) {
+        const b = app.querySelector<HTMLElement>(id);
+        if (b) b.hidden = source !== 'node';
+      }
       $('#title').textContent = `gRPC Streams: ${m.title}`;
       showStale(m.stale);
       render(true);
@@ -172,8 +225,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       }
       if (m.settings) settings = m.settings;
       if (m.fixes) fixes = m.fixes;
+      if (m.connections) connections = m.connections;
       now = m.now;
-      render(m.upserts.length > 0 || m.removed.length > 0 || !!m.servers || !!m.fixes);
+      render(m.upserts.length > 0 || m.removed.length > 0 || !!m.servers || !!m.fixes || !!m.connections);
       break;
     }
     case 'error':
