@@ -119,6 +119,19 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
   } finally {
     server.kill();
   }
+  // A Go program that serves pprof but no gRPC: one sentence, not an empty list.
+  const plain = path.join(ROOT, 'test', '.tmp', 'golive', 'nogrpc');
+  const pb = spawnSync('go', ['build', '-o', plain, '.'], { cwd: path.join(FIXTURES, 'go-nogrpc'), env: { ...process.env, GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(pb.status, 0, pb.stderr);
+  const other = spawnTracked(plain, []);
+  try {
+    const { port: otherPort } = await other.waitFor((e) => e.event === 'pprof', 20000);
+    const r = await cli(['list', '--pprof', `127.0.0.1:${otherPort}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^grpc-streams: 127\.0\.0\.1:\d+ serves pprof, but none of its \d+ goroutines runs grpc-go: it is not a gRPC server/);
+  } finally {
+    other.kill();
+  }
   const refused = await cli(['list', '--pprof', '127.0.0.1:1']);
   assert.equal(refused.code, 1);
   assert.equal(refused.stderr, 'grpc-streams: Nothing is listening on 127.0.0.1:1.\n');
@@ -263,6 +276,19 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
   } finally {
     silent.kill();
     server.kill();
+  }
+  // A stripped binary: said before Delve starts (no pause for nothing).
+  const stripped = path.join(dir, 'ingest-stripped');
+  const sb = spawnSync('go', ['build', '-ldflags=-s -w', '-o', stripped, './cmd/ingest'], { cwd: MODULE, env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  assert.equal(sb.status, 0, sb.stderr);
+  const bare = spawnTracked(stripped, ['server']);
+  try {
+    await bare.waitFor((e) => e.event === 'listening', 20000);
+    const r = await cli(['list', '--delve', String(bare.pid)], { timeoutMs: 60000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^grpc-streams: Process \d+ is a Go program without debug info \(built with -ldflags="-s -w", or stripped\): Delve cannot read it/);
+  } finally {
+    bare.kill();
   }
   const gone = await cli(['list', '--delve', '999999']);
   assert.equal(gone.code, 1);

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { AttachError, errorMessage } from '../../inspector/errors';
 import { processExists } from '../../inspector/nodeProcesses';
+import { hasDebugInfo, isGoProcess } from './goProcesses';
 import type { Goroutine } from '../goPprof/goroutineDump';
 import { grpcGoVersion, handlerCalls, localGenerated, type GoHandlerCall } from '../goPprof/handlerCalls';
 
@@ -92,6 +93,13 @@ class DelveRpc {
   }
 }
 
+/** Delve's "operation not permitted" with what to do about it. */
+function withPtraceHint(reason: string): string {
+  return /not permitted|EPERM/i.test(reason)
+    ? `${reason.replace(/[.\s]+$/, '')} (ptrace is not permitted: run as the process's user or root, or allow it with sysctl kernel.yama.ptrace_scope=0; in a container, add the SYS_PTRACE capability)`
+    : reason;
+}
+
 /** What Delve printed last, for the error when it gives up. */
 function lastLine(out: string): string {
   const lines = out.trim().split('\n').filter((l) => l && !/API server listening/.test(l));
@@ -116,7 +124,7 @@ function waitForListen(dlv: ChildProcess, timeoutMs: number, output: { text: str
     dlv.stderr?.on('data', onData);
     dlv.once('exit', () => {
       clearTimeout(timer);
-      reject(new AttachError('no-inspector', `Delve could not attach: ${lastLine(out)}`));
+      reject(new AttachError('no-inspector', `Delve could not attach: ${withPtraceHint(lastLine(out))}`));
     });
   });
 }
@@ -197,6 +205,10 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
   const dlvPath = options.dlv ?? findDelve();
   if (!dlvPath) throw new AttachError('no-inspector', `Delve (dlv) is not installed: go install github.com/go-delve/delve/cmd/dlv@${DELVE_VERSION}, or install it from vscode-go (Go: Install/Update Tools).`);
   if (!processExists(pid)) throw new AttachError('no-process', `There is no process with id ${pid}.`);
+  // Checked before Delve is started, so that a stripped binary costs no pause.
+  if (isGoProcess(pid) && !hasDebugInfo(`/proc/${pid}/exe`)) {
+    throw new AttachError('no-inspector', `Process ${pid} is a Go program without debug info (built with -ldflags="-s -w", or stripped): Delve cannot read it. Build it without those flags, or serve net/http/pprof and use --pprof.`);
+  }
   const started = Date.now();
   const timing = { attachMs: 0, listMs: 0, stacksMs: 0, variablesMs: 0 };
   const dlv = spawn(dlvPath, ['attach', String(pid), '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--log-dest=2'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -255,7 +267,7 @@ export async function readGoDelve(pid: number, options: { dlv?: string; timeoutM
     if (code === 'ECONNREFUSED' || /closed the connection/.test(errorMessage(e))) {
       // Delve may announce its server and then fail to attach: its own last words say why.
       if (dlv.exitCode === null) await new Promise((r) => { dlv.once('exit', r); setTimeout(r, 2000); });
-      throw new AttachError('no-inspector', `Delve could not attach to process ${pid}: ${lastLine(output.text)}`);
+      throw new AttachError('no-inspector', `Delve could not attach to process ${pid}: ${withPtraceHint(lastLine(output.text))}`);
     }
     throw new AttachError('agent-failed', `Delve could not read process ${pid}: ${errorMessage(e)} (is it a Go program with debug info?)`);
   } finally {

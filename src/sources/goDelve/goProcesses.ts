@@ -93,3 +93,9 @@ export function listGoProcesses(): GoProcessInfo[] {
   }
   return out;
 }
+
+/** Whether a Go program carries DWARF debug info (Delve needs it; `-ldflags=-s -w` and strip remove it). */
+export function hasDebugInfo(path: string): boolean {
+  const names = elfSectionNames(path);
+  return names === null || names.some((n) => n === '.debug_info' || n === '.zdebug_info');
+}

@@ -98,5 +98,9 @@ export async function readGoPprof(base: string, timeoutMs = 5000, fullDumpLimit 
       throw new AttachError('not-inspector', `${url.href} did not return a goroutine dump: ${errorMessage(e)}.`);
     }
   }
+  // A pprof endpoint of a program that is no gRPC server says so, rather than showing an empty view.
+  if (!goroutines.some((g) => g.frames.some((f) => f.func.startsWith('google.golang.org/grpc.') || f.func.startsWith('google.golang.org/grpc/')))) {
+    throw new AttachError('no-grpc', `${grouped.host} serves pprof, but none of its ${profile.total} goroutines runs grpc-go: it is not a gRPC server (or serves through another library).`);
+  }
   return { source: 'go-pprof', url: goroutineUrl(base, 2).href.replace(/\/debug\/pprof\/goroutine\?debug=2$/, ''), now: Date.now(), goroutines: profile.total, detail, calls: handlerCalls(goroutines, localGenerated), grpcVersion: grpcGoVersion(goroutines) };
 }
