@@ -22,7 +22,8 @@ function judged(tracker, text, now, thresholdMs) {
 
 const MODULE = path.join(FIXTURES, 'analysis', 'gomod');
 const MAIN = path.join(MODULE, 'cmd', 'ingest', 'main.go');
-const lineOf = (needle) => fs.readFileSync(MAIN, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+/** 1-based line of the first line holding `needle` (after line `after`, when given). */
+const lineOf = (needle, after = 0) => fs.readFileSync(MAIN, 'utf8').split('\n').findIndex((l, i) => i >= after && l.includes(needle)) + 1;
 
 test.after(killAll);
 
@@ -81,14 +82,22 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
     assert.equal(none.source, 'go-pprof');
     assert.deepEqual(none.streams, []);
     assert.deepEqual(Object.keys(none).slice(0, 6), ['source', 'pid', 'node', 'grpcJs', 'servers', 'streams'], 'the same shape as a Node list');
+    // A client stream and a bidi whose clients are frozen (SIGSTOP), and a server stream nobody reads.
     const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
     await silent.waitFor((e) => e.event === 'sent', 20000);
+    silent.freeze();
+    const bidi = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'bidi']);
+    await bidi.waitFor((e) => e.event === 'echoed', 20000);
+    bidi.freeze();
     const unread = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'unread']);
     await unread.waitFor((e) => e.event === 'asked', 20000);
     const j = await until(async () => {
       const r = JSON.parse((await cli(['list', ...at, '--json'])).stdout);
-      return r.streams.length === 2 && r.streams.some((c) => c.waiting === 'send') && r;
-    }, 20000, 'both handler goroutines, one blocked in Send');
+      return r.streams.length === 3 && r.streams.some((c) => c.waiting === 'send') && r;
+    }, 20000, 'the three handler goroutines, one blocked in Send');
+    const inBidi = j.streams.find((c) => c.method.endsWith('/FullDuplexCall'));
+    assert.equal(inBidi.waiting, 'recv');
+    assert.equal(inBidi.waitsAt.line, lineOf('req, err := stream.Recv()', lineOf('func (s *server) FullDuplexCall')));
     const inRecv = j.streams.find((c) => c.method.endsWith('/StreamingInputCall'));
     assert.equal(inRecv.waiting, 'recv');
     assert.equal(inRecv.waitsAt.line, lineOf('req, err := stream.Recv()'));
@@ -99,7 +108,7 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
     assert.match(j.servers[0].library, /^grpc-go v1\.\d+\.\d+$/, 'the version from the module paths of the stacks');
     const text = await cli(['list', ...at]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /2 gRPC handler goroutines, 0 suspect/);
+    assert.match(text.stdout, /3 gRPC handler goroutines, 0 suspect/);
     assert.match(text.stdout, /in Send \(flow control\)/);
     // Polled, the waits grow from the first read on: past a 1 s threshold both turn suspect.
     const { PprofPoller } = lib('sources/goPprof/pprofPoller.js');
@@ -108,13 +117,14 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
       const { toListJson } = lib('model/listJson.js');
       const both = await until(async () => {
         const r = toListJson(await poller.refresh(), 1000, 'go-pprof');
-        return r.streams.filter((c) => c.suspect).length === 2 && r;
-      }, 20000, 'both handlers suspect once they have waited over a second');
+        return r.streams.filter((c) => c.suspect).length === 3 && r;
+      }, 20000, 'the three handlers suspect once they have waited over a second');
       assert.match(both.streams.find((c) => c.waiting === 'recv').reasons[0], /^no message for \d+ s \(since first seen waiting there\)$/);
     } finally {
       await poller.close();
     }
     silent.kill();
+    bidi.kill();
     unread.kill();
   } finally {
     server.kill();
@@ -245,17 +255,26 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
   const server = spawnTracked(bin, ['server']);
   const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
   const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
+  const bidi = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'bidi']);
   try {
     await silent.waitFor((e) => e.event === 'sent', 20000);
+    await bidi.waitFor((e) => e.event === 'echoed', 20000);
+    silent.freeze();
+    bidi.freeze();
     const r = await cli(['list', '--delve', String(server.pid), '--json'], { timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.source, 'go-delve');
     assert.ok(j.pausedMs > 0);
-    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source, c.kind]), [['/grpc.testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve', 'client_stream']]);
+    j.streams.sort((a, b) => a.method.localeCompare(b.method));
+    assert.deepEqual(j.streams.map((c) => [c.method, c.waiting, c.waitsAt.line, c.source, c.kind]), [
+      ['/grpc.testing.TestService/FullDuplexCall', 'recv', lineOf('req, err := stream.Recv()', lineOf('func (s *server) FullDuplexCall')), 'go-delve', 'bidi'],
+      ['/grpc.testing.TestService/StreamingInputCall', 'recv', lineOf('req, err := stream.Recv()'), 'go-delve', 'client_stream'],
+    ]);
+    silent.thaw();
     // Delve reads what a stack cannot tell: the method's StreamDesc (kind) and the client's address.
-    assert.match(j.streams[0].peer, /^127\.0\.0\.1:\d+$/);
-    assert.equal(j.servers[0].methods[0].kind, 'client_stream');
+    assert.ok(j.streams.every((c) => /^127\.0\.0\.1:\d+$/.test(c.peer)), 'each handler\'s client address');
+    assert.deepEqual(j.servers[0].methods.map((m) => m.kind).sort(), ['bidi', 'client_stream']);
     assert.equal(j.pid, server.pid);
     // Detached: the server goes on serving.
     const normal = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'normal']);
@@ -275,6 +294,7 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
     assert.match(cancelGo.stderr, /^grpc-streams: Cancel is not available for Go: /);
   } finally {
     silent.kill();
+    bidi.kill();
     server.kill();
   }
   // A stripped binary: said before Delve starts (no pause for nothing).

@@ -44,7 +44,7 @@ test('the idle-timeout fix ends a frozen client with DEADLINE_EXCEEDED and leave
   const lint = await cli(['lint', file, '--json']);
   const finding = JSON.parse(lint.stdout).find((f) => f.rule === 'recv-without-idle-timeout');
   assert.ok(finding, 'the handler\'s Recv loop is a finding');
-  assert.equal(JSON.parse(lint.stdout).filter((f) => f.rule === 'recv-without-idle-timeout').length, 1, 'the client\'s CloseAndRecv is none');
+  assert.equal(JSON.parse(lint.stdout).filter((f) => f.rule === 'recv-without-idle-timeout').length, 2, 'the two handlers\' Recv loops; the client\'s CloseAndRecv is none');
   const fixed = await cli(['fix', file, '--line', String(finding.line), '--pattern', 'async-receive', '--idle-timeout', '1s']);
   assert.equal(fixed.code, 0, fixed.stderr);
   const bin = build('fixed', fixed.stdout);
