@@ -134,20 +134,6 @@ class TokenLocator {
 }
 
 /**
- * grpc.NewServer(opts...) where opts is a parameter of the function around it: the caller's
- * options, which may well hold keepalive; nothing here says they do not.
- */
-function forwardsCallersOptions(call: Node, path: Node[]): boolean {
-  const spread = call.childForFieldName('arguments')?.namedChildren.find((c) => c?.type === 'variadic_argument');
-  const name = spread?.namedChild(0);
-  if (!name || name.type !== 'identifier') return false;
-  for (let i = path.length - 1; i >= 0; i--) {
-    if (FUNCTION_TYPES.has(path[i].type)) return parametersOf(path[i]).some((p) => p.name === name.text);
-  }
-  return false;
-}
-
-/**
  * Whether every option given to grpc.NewServer is visible here as a grpc option call
  * (`grpc.Creds(…)`), directly or through a slice built in the function (`opts :=
  * []grpc.ServerOption{…}`, `opts = append(opts, …)`). An option from anywhere else (a helper, a
@@ -179,6 +165,8 @@ function optionsVisible(call: Node, path: Node[], grpcName: string): boolean {
       return args.length > 0 && sliceVisible(args[0]) && args.slice(1).every((a) => (a.type === 'variadic_argument' ? sliceVisible(a.namedChild(0)) : isGrpcOption(a)));
     }
     if (e.type === 'identifier' && fn) {
+      // The caller's options, passed on: whether they hold keepalive is not visible here.
+      if (parametersOf(fn).some((p) => p.name === e.text)) return false;
       if (seen.has(e.text)) return true; // opts = append(opts, …): the other assignments decide
       seen.add(e.text);
       const values: Node[] = [];
@@ -222,6 +210,21 @@ function structFieldTypes(root: Node): Map<string, string[]> {
   return out;
 }
 
+/**
+ * Where a call sits: the index in `path` of the innermost loop, when that loop is in the innermost
+ * function (-1 otherwise), and the functions around it, innermost first.
+ */
+function enclosingLoop(path: Node[]): { loopIndex: number; fns: Node[] } {
+  let loopIndex = -1;
+  const fns: Node[] = [];
+  for (let i = path.length - 1; i >= 0; i--) {
+    const step = path[i];
+    if (step.type === 'for_statement' && fns.length === 0 && loopIndex === -1) loopIndex = i;
+    else if (FUNCTION_TYPES.has(step.type)) fns.push(step);
+  }
+  return { loopIndex, fns };
+}
+
 function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ name: string; type: string }>>): string | null {
   for (const fn of fns) {
     let params = cache.get(fn.startIndex);
@@ -247,18 +250,19 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
   const params = new Map<number, Array<{ name: string; type: string }>>();
   let fields: Map<string, string[]> | null = null;
   /** The declared type says server stream: a parameter (`stream pb.X_YServer`) or a struct field (`s.stream`). */
-  const isServerStream = (operand: Node, fns: Node[]): boolean => {
+  /** The declared type says a stream of `type`: a parameter (`stream pb.X_YServer`) or a struct field (`s.stream`). */
+  const isStreamOf = (operand: Node, fns: Node[], type: RegExp): boolean => {
     if (operand.type === 'identifier') {
       const declared = typeOfIdentifier(operand.text, fns, params);
-      return declared !== null && SERVER_STREAM_TYPE.test(declared);
+      return declared !== null && type.test(declared);
     }
     if (operand.type === 'selector_expression') {
       const field = operand.childForFieldName('field')?.text;
       if (!field) return false;
       fields ??= structFieldTypes(root);
       const types = fields.get(field) ?? [];
-      // Every struct field of that name must be a server stream: a client field of the same name makes it unknown.
-      return types.length > 0 && types.every((t) => SERVER_STREAM_TYPE.test(t));
+      // Every struct field of that name must be one: a client field of the same name makes it unknown.
+      return types.length > 0 && types.every((t) => type.test(t));
     }
     return false;
   };
@@ -280,13 +284,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     const at = locator.selectorAt(o, 'Recv', true);
     if (!at || !at.call || (at.call.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) continue;
     // The innermost loop or function around the call must be a loop of this function.
-    let loopIndex = -1;
-    const fns: Node[] = [];
-    for (let i = at.path.length - 1; i >= 0; i--) {
-      const step = at.path[i];
-      if (step.type === 'for_statement' && fns.length === 0 && loopIndex === -1) loopIndex = i;
-      else if (FUNCTION_TYPES.has(step.type)) fns.push(step);
-    }
+    const { loopIndex, fns } = enclosingLoop(at.path);
     if (loopIndex === -1 || fns.length === 0) continue;
     const loop = at.path[loopIndex];
     const operand = at.selector.childForFieldName('operand');
@@ -296,7 +294,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
       if (existing.streamExpr === operand.text) existing.recvCalls.push(at.call);
       continue;
     }
-    if (!isServerStream(operand, fns)) continue;
+    if (!isStreamOf(operand, fns, SERVER_STREAM_TYPE)) continue;
     const above = at.path[loopIndex - 1];
     const statement = above && above.type === 'labeled_statement' ? above : loop;
     loops.set(loop.startIndex, { kind: 'recv-loop', loop, statement, recvCalls: [at.call], streamExpr: operand.text, fn: fns[0] });
@@ -328,20 +326,12 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     if (text[o - 1] !== '.' || text[o + 4] !== '(') continue;
     const at = locator.selectorAt(o, 'Send', true);
     if (!at || !at.call) continue;
-    let loopIndex = -1;
-    const fns: Node[] = [];
-    for (let i = at.path.length - 1; i >= 0; i--) {
-      const step = at.path[i];
-      if (step.type === 'for_statement' && fns.length === 0 && loopIndex === -1) loopIndex = i;
-      else if (FUNCTION_TYPES.has(step.type)) fns.push(step);
-    }
+    const { loopIndex, fns } = enclosingLoop(at.path);
     if (loopIndex === -1 || fns.length === 0) continue;
     const loop = at.path[loopIndex];
     if (waits.has(loop.startIndex)) continue;
     const operand = at.selector.childForFieldName('operand');
-    if (!operand || !isSendingStream(operand, fns, params, () => (fields ??= structFieldTypes(root)))) {
-      continue;
-    }
+    if (!operand || !isStreamOf(operand, fns, SENDING_STREAM_TYPE)) continue;
     // The handler is the outermost function: a done channel may be bound there, outside a goroutine's literal.
     waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], text, fns[fns.length - 1]));
   }
@@ -399,7 +389,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     for (const o of spelled.of('NewServer')) {
       const call = locator.selectorAt(o, 'NewServer', true);
       if (!call?.call || call.selector.childForFieldName('operand')?.text !== grpcName) continue;
-      if (forwardsCallersOptions(call.call, call.path) || !optionsVisible(call.call, call.path, grpcName)) continue;
+      if (!optionsVisible(call.call, call.path, grpcName)) continue;
       findings.push({
         rule: 'server-without-keepalive',
         language: 'go',
@@ -411,19 +401,6 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     }
   }
   return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
-}
-
-function isSendingStream(operand: Node, fns: Node[], params: Map<number, Array<{ name: string; type: string }>>, fields: () => Map<string, string[]>): boolean {
-  if (operand.type === 'identifier') {
-    const declared = typeOfIdentifier(operand.text, fns, params);
-    return declared !== null && SENDING_STREAM_TYPE.test(declared);
-  }
-  if (operand.type === 'selector_expression') {
-    const field = operand.childForFieldName('field')?.text;
-    const types = field ? fields().get(field) ?? [] : [];
-    return types.length > 0 && types.every((t) => SENDING_STREAM_TYPE.test(t));
-  }
-  return false;
 }
 
 const LOOP_OR_FUNCTION: ReadonlySet<string> = new Set([...FUNCTION_TYPES, 'for_statement']);

@@ -187,22 +187,14 @@ export class AttachmentManager implements vscode.Disposable {
         vscode.window.showInformationMessage(`gRPC Streams: already attached to process ${existing.store.pid}.`);
         return existing;
       }
-      const attachment = new AttachedProcess(`p${this.nextId++}`, target.label ?? session.label, session, new StreamStore(session.initialSnapshot), target, probe);
-      this.attachments.set(attachment.id, attachment);
-      this.listen(attachment);
       const inspector = target.closeInspectorOnClose ? ' (its inspector was opened with SIGUSR1 and closes again on Detach)' : '';
-      this.log.info(`Attached to process ${attachment.store.pid} (${attachment.label})${inspector}: grpc-js ${attachment.store.grpcJs.join(', ')}, ${attachment.store.servers.size} servers, ${attachment.store.streams.size} open streams.`);
-      this.updateContext();
-      this.listChanged.fire();
-      return attachment;
+      return this.add(session, target.label ?? session.label, target, probe, (a) => {
+        this.log.info(`Attached to process ${a.store.pid} (${a.label})${inspector}: grpc-js ${a.store.grpcJs.join(', ')}, ${a.store.servers.size} servers, ${a.store.streams.size} open streams.`);
+      });
     } catch (e) {
       // A process without grpc-js may have started the one that has it (cluster primary, npx).
       const hint = e instanceof AttachError && e.code === 'no-grpc' && target.pid !== undefined ? childrenHint(target.pid) : '';
-      this.log.error(`Attach to ${where} failed${hint ? `.${hint}` : ''}`, e);
-      if (!target.quiet) {
-        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}${hint}`, 'Show Log');
-        if (action === 'Show Log') this.log.show();
-      }
+      await this.failed(`Attach to ${where}`, e, target.quiet, hint);
       if (!(e instanceof AttachError)) this.log.error('unexpected error', e);
       return undefined;
     }
@@ -223,20 +215,12 @@ export class AttachmentManager implements vscode.Disposable {
         vscode.window.showInformationMessage(`gRPC Streams: already attached to ${existing.label}.`);
         return existing;
       }
-      const attachment = new AttachedProcess(`p${this.nextId++}`, label, poller, new StreamStore(poller.initialSnapshot), { ...target, label }, undefined);
-      this.attachments.set(attachment.id, attachment);
-      this.listen(attachment);
-      const server = attachment.store.servers.get(GO_SERVER_ID);
-      this.log.info(`Attached to ${poller.url}: ${server?.library ?? 'no grpc-go server seen yet'}, ${attachment.store.streams.size} handler goroutines; read every ${this.pollMs() / 1000} s (the process is not paused).`);
-      this.updateContext();
-      this.listChanged.fire();
-      return attachment;
+      return this.add(poller, label, { ...target, label }, undefined, (a) => {
+        const server = a.store.servers.get(GO_SERVER_ID);
+        this.log.info(`Attached to ${poller.url}: ${server?.library ?? 'no grpc-go server seen yet'}, ${a.store.streams.size} handler goroutines; read every ${this.pollMs() / 1000} s (the process is not paused).`);
+      });
     } catch (e) {
-      this.log.error(`Attach to ${base} failed`, e);
-      if (!target.quiet) {
-        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
-        if (action === 'Show Log') this.log.show();
-      }
+      await this.failed(`Attach to ${base}`, e, target.quiet);
       return undefined;
     }
   }
@@ -257,19 +241,11 @@ export class AttachmentManager implements vscode.Disposable {
         () => bundle.ChannelzPoller.start({ address }, this.pollMs()),
       );
       const label = `channelz ${address}`;
-      const attachment = new AttachedProcess(`p${this.nextId++}`, label, source, new StreamStore(source.initialSnapshot), { ...target, label }, undefined);
-      this.attachments.set(attachment.id, attachment);
-      this.listen(attachment);
-      this.log.info(`Attached to channelz at ${address}: ${attachment.store.servers.size} servers, ${attachment.store.connections.size} connections; read every ${this.pollMs() / 1000} s.`);
-      this.updateContext();
-      this.listChanged.fire();
-      return attachment;
+      return this.add(source, label, { ...target, label }, undefined, (a) => {
+        this.log.info(`Attached to channelz at ${address}: ${a.store.servers.size} servers, ${a.store.connections.size} connections; read every ${this.pollMs() / 1000} s.`);
+      });
     } catch (e) {
-      this.log.error(`Attach to channelz at ${address} failed`, e);
-      if (!target.quiet) {
-        const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
-        if (action === 'Show Log') this.log.show();
-      }
+      await this.failed(`Attach to channelz at ${address}`, e, target.quiet);
       return undefined;
     }
   }
@@ -287,20 +263,33 @@ export class AttachmentManager implements vscode.Disposable {
         () => DelveSnapshots.take(pid),
       );
       const label = `go-delve pid ${pid}`;
-      const attachment = new AttachedProcess(`p${this.nextId++}`, label, source, new StreamStore(source.initialSnapshot), { ...target, label }, undefined);
-      this.attachments.set(attachment.id, attachment);
-      this.listen(attachment);
-      attachment.holdAtSnapshot();
-      this.reportPause(attachment, source);
-      this.updateContext();
-      this.listChanged.fire();
-      return attachment;
+      return this.add(source, label, { ...target, label }, undefined, (a) => {
+        a.holdAtSnapshot();
+        this.reportPause(a, source);
+      });
     } catch (e) {
-      this.log.error(`Reading process ${pid} through Delve failed`, e);
-      const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}`, 'Show Log');
-      if (action === 'Show Log') this.log.show();
+      await this.failed(`Reading process ${pid} through Delve`, e, false);
       return undefined;
     }
+  }
+
+  /** A new attachment of a source: kept, listened to, set up (`ready`), then announced to the views. */
+  private add(source: LiveSource, label: string, target: AttachTarget, probe: Partial<ProbeSettings> | undefined, ready: (a: AttachedProcess) => void): AttachedProcess {
+    const attachment = new AttachedProcess(`p${this.nextId++}`, label, source, new StreamStore(source.initialSnapshot), target, probe);
+    this.attachments.set(attachment.id, attachment);
+    this.listen(attachment);
+    ready(attachment);
+    this.updateContext();
+    this.listChanged.fire();
+    return attachment;
+  }
+
+  /** An attach that failed: the detail to the log, one sentence (and Show Log) to the user unless quiet. */
+  private async failed(what: string, e: unknown, quiet: boolean | undefined, hint = ''): Promise<void> {
+    this.log.error(`${what} failed${hint ? `.${hint}` : ''}`, e);
+    if (quiet) return;
+    const action = await vscode.window.showErrorMessage(`gRPC Streams: ${errorMessage(e)}${hint}`, 'Show Log');
+    if (action === 'Show Log') this.log.show();
   }
 
   private reportPause(a: Attachment, source: DelveSnapshots): void {

@@ -40,6 +40,29 @@ function waitColumn(text: string): number {
   return call ? call.index : text.length - text.trimStart().length;
 }
 
+/**
+ * Asks for an address in an input box that offers `example` and refuses, with the reason, what
+ * `check` throws for. The answer, or undefined when the user cancels or gives nothing.
+ */
+async function askAddress(title: string, prompt: string, example: string, check: (value: string) => unknown): Promise<string | undefined> {
+  const text = await vscode.window.showInputBox({
+    title: `gRPC Streams: ${title}`,
+    prompt,
+    placeHolder: example,
+    value: example,
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        check(v);
+        return undefined;
+      } catch (e) {
+        return errorMessage(e);
+      }
+    },
+  });
+  return text || undefined;
+}
+
 /** Delve halts the process while it reads: ask first, saying for how long it usually is. */
 async function confirmDelvePause(pid: number): Promise<boolean> {
   const answer = await vscode.window.showWarningMessage(
@@ -119,56 +142,20 @@ export class StreamCommands implements vscode.Disposable {
   }
 
   private async attachToAddress(): Promise<void> {
-    const text = await vscode.window.showInputBox({
-      title: 'gRPC Streams: Attach to Inspector Address',
-      prompt: 'The address of a Node inspector (node --inspect=HOST:PORT)',
-      placeHolder: '127.0.0.1:9229',
-      value: '127.0.0.1:9229',
-      ignoreFocusOut: true,
-      validateInput: (v) => {
-        try {
-          parseInspectorAddress(v);
-          return undefined;
-        } catch (e) {
-          return errorMessage(e);
-        }
-      },
-    });
-    if (!text) return;
-    await this.attachments.attach({ address: parseInspectorAddress(text), allowRemote: this.settings.config.allowRemoteInspector });
+    const text = await askAddress('Attach to Inspector Address', 'The address of a Node inspector (node --inspect=HOST:PORT)', '127.0.0.1:9229', parseInspectorAddress);
+    if (text) await this.attachments.attach({ address: parseInspectorAddress(text), allowRemote: this.settings.config.allowRemoteInspector });
   }
 
   private async attachToGoPprof(): Promise<void> {
-    const text = await vscode.window.showInputBox({
-      title: 'gRPC Streams: Attach to Go pprof Endpoint',
-      prompt: 'The base URL where the Go server serves net/http/pprof (its goroutines are read; the process is not paused)',
-      placeHolder: 'http://127.0.0.1:6060',
-      value: 'http://127.0.0.1:6060',
-      ignoreFocusOut: true,
-      validateInput: (v) => {
-        try {
-          goroutineUrl(v);
-          return undefined;
-        } catch (e) {
-          return errorMessage(e);
-        }
-      },
-    });
-    if (!text) return;
-    await this.attachments.attach({ pprofUrl: text.trim(), allowRemote: false });
+    const text = await askAddress('Attach to Go pprof Endpoint', 'The base URL where the Go server serves net/http/pprof (its goroutines are read; the process is not paused)', 'http://127.0.0.1:6060', goroutineUrl);
+    if (text) await this.attachments.attach({ pprofUrl: text.trim(), allowRemote: false });
   }
 
   private async attachToChannelz(): Promise<void> {
-    const text = await vscode.window.showInputBox({
-      title: 'gRPC Streams: Attach to channelz Address',
-      prompt: 'The HOST:PORT where any gRPC server (Go, Java, C++, Python, Node) serves channelz (read-only: any host is allowed)',
-      placeHolder: '127.0.0.1:50051',
-      value: '127.0.0.1:50051',
-      ignoreFocusOut: true,
-      validateInput: (v) => (/^[^\s/]+:\d+$/.test(v.trim()) ? undefined : 'Give HOST:PORT, for example 127.0.0.1:50051.'),
+    const text = await askAddress('Attach to channelz Address', 'The HOST:PORT where any gRPC server (Go, Java, C++, Python, Node) serves channelz (read-only: any host is allowed)', '127.0.0.1:50051', (v) => {
+      if (!/^[^\s/]+:\d+$/.test(v.trim())) throw new Error('Give HOST:PORT, for example 127.0.0.1:50051.');
     });
-    if (!text) return;
-    await this.attachments.attach({ channelzAddress: text.trim(), allowRemote: false });
+    if (text) await this.attachments.attach({ channelzAddress: text.trim(), allowRemote: false });
   }
 
   private async detach(node?: StreamTreeNode): Promise<void> {

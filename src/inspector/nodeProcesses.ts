@@ -23,7 +23,7 @@ export interface OpenedInspector {
   opened: boolean;
 }
 
-function readCmdline(pid: number): string[] | null {
+export function readCmdline(pid: number): string[] | null {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
@@ -48,8 +48,11 @@ const NODE_MARKER = Buffer.from('napi_module_register');
 const SCAN_LIMIT = 16 * 1024 * 1024;
 const binaryVerdicts = new Map<string, boolean>();
 
-/** True when the file is an ELF executable that carries Node's N-API (node, nodejs, electron). */
-export function isNodeBinary(path: string): boolean {
+/**
+ * What `judge` says of a file, remembered by path, size and modification time: an executable is
+ * judged once, not at every scan of the process list. False when the file cannot be read.
+ */
+export function fileVerdict(path: string, verdicts: Map<string, boolean>, judge: (path: string) => boolean): boolean {
   let key: string;
   try {
     const st = statSync(path);
@@ -57,8 +60,17 @@ export function isNodeBinary(path: string): boolean {
   } catch {
     return false;
   }
-  const known = binaryVerdicts.get(key);
-  if (known !== undefined) return known;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) verdicts.set(key, (verdict = judge(path)));
+  return verdict;
+}
+
+/** True when the file is an ELF executable that carries Node's N-API (node, nodejs, electron). */
+export function isNodeBinary(path: string): boolean {
+  return fileVerdict(path, binaryVerdicts, carriesNodeMarker);
+}
+
+function carriesNodeMarker(path: string): boolean {
   let verdict = false;
   let fd: number | null = null;
   try {
@@ -83,7 +95,6 @@ export function isNodeBinary(path: string): boolean {
   } finally {
     if (fd !== null) closeSync(fd);
   }
-  binaryVerdicts.set(key, verdict);
   return verdict;
 }
 
@@ -100,7 +111,7 @@ export function executableOf(pid: number): { path: string; node: boolean } | { u
 }
 
 /** Every process id in /proc (none where /proc cannot be read). */
-function allPids(): number[] {
+export function allPids(): number[] {
   try {
     return readdirSync('/proc').map(Number).filter((n) => Number.isInteger(n) && n > 0);
   } catch {

@@ -1,6 +1,7 @@
 // Which local processes are Go programs: found by their executable (a Go build writes a
 // `.go.buildinfo` ELF section, kept even in stripped binaries), never by name or argv.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { allPids, fileVerdict, readCmdline } from '../../inspector/nodeProcesses';
 
 const verdicts = new Map<string, boolean>();
 
@@ -51,16 +52,7 @@ export function elfSectionNames(path: string): string[] | null {
 
 /** True when the file is a Go program. */
 export function isGoBinary(path: string): boolean {
-  let key: string;
-  try {
-    const st = statSync(path);
-    key = `${path}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return false;
-  }
-  let verdict = verdicts.get(key);
-  if (verdict === undefined) verdicts.set(key, (verdict = (elfSectionNames(path) ?? []).includes('.go.buildinfo')));
-  return verdict;
+  return fileVerdict(path, verdicts, (p) => (elfSectionNames(p) ?? []).includes('.go.buildinfo'));
 }
 
 export function isGoProcess(pid: number): boolean {
@@ -74,22 +66,11 @@ export interface GoProcessInfo {
 
 /** The local Go processes this user can read (none where /proc cannot be read). */
 export function listGoProcesses(): GoProcessInfo[] {
-  let pids: number[];
-  try {
-    pids = readdirSync('/proc').map(Number).filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
-  } catch {
-    return [];
-  }
   const out: GoProcessInfo[] = [];
-  for (const pid of pids) {
-    if (!isGoProcess(pid)) continue;
-    let command = '';
-    try {
-      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    } catch {
-      continue;
-    }
-    out.push({ pid, command });
+  for (const pid of allPids()) {
+    if (pid === process.pid || !isGoProcess(pid)) continue;
+    const argv = readCmdline(pid);
+    if (argv) out.push({ pid, command: argv.join(' ') });
   }
   return out;
 }
