@@ -26,31 +26,35 @@ function formatAgo(ms: number | null): string {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h`;
 }
 
+const noMessageTimes = (watching: boolean): string => `This server's channelz gives no times for the messages it received (grpc-go 1.63 to 1.81 store a count there), so idle is judged by watching the counts: ${watching ? 'how long this watch has seen them stand still' : 'run watch to see it'}.`;
+
 /** The JSON document of one read (the README documents it). */
-function document(bundle: ChannelzBundle, snap: Channelz.ChannelzSnapshot, thresholdMs: number, firstKeepalives: Map<string, number>) {
+function document(bundle: ChannelzBundle, snap: Channelz.ChannelzSnapshot, thresholdMs: number, seen: Map<string, Channelz.Seen>, watching = false) {
   const own = bundle.ownLocalPorts(Number(snap.address.split(':').pop()));
-  const connections = bundle.trackConnections(snap.connections, own, firstKeepalives).map((c) => {
-    const j = bundle.judgeConnection(c, snap.now, thresholdMs, c.keepalivesBefore);
+  const connections = bundle.trackConnections(snap.connections, own, seen, snap.now).map((c) => {
+    const j = bundle.judgeConnection(c, snap.now, thresholdMs);
     return {
       id: j.id, serverId: j.serverId, remote: j.remote, openStreams: j.openStreams,
       lastMessageReceivedAt: j.lastMessageReceivedAt, lastMessageSentAt: j.lastMessageSentAt, keepalivesSent: j.keepalivesSent,
       localWindow: j.localWindow, remoteWindow: j.remoteWindow, idleMs: j.idleMs, suspect: j.suspect, reasons: j.reasons,
     };
   });
-  return { source: 'channelz' as const, address: snap.address, servers: snap.servers, connections };
+  const notes = snap.connections.some(bundle.lacksMessageTimes) ? [noMessageTimes(watching)] : [];
+  return { source: 'channelz' as const, address: snap.address, servers: snap.servers, connections, notes };
 }
 
 function render(doc: ReturnType<typeof document>): string {
   const suspects = doc.connections.filter((c) => c.suspect).length;
   const head = terminalSafe(`channelz ${doc.address}  ${doc.servers.length} server${doc.servers.length === 1 ? '' : 's'}, ${doc.connections.length} connection${doc.connections.length === 1 ? '' : 's'}, ${suspects} suspect`);
   const servers = doc.servers.map((s) => terminalSafe(`server ${s.id}  ${s.addresses.join(', ') || '(no listen socket)'}  calls started ${s.callsStarted}, failed ${s.callsFailed}`)).join('\n');
-  if (doc.connections.length === 0) return `${head}\n${servers}\n\nNo connections.`;
+  const notes = doc.notes.map((n) => `\nNote: ${n}`).join('');
+  if (doc.connections.length === 0) return `${head}\n${servers}${notes}\n\nNo connections.`;
   const rows = [['ID', 'SERVER', 'REMOTE', 'OPEN', 'IDLE', 'KEEPALIVES', 'WINDOW (LOCAL/REMOTE)', 'SUSPECT']];
   const sorted = [...doc.connections].sort((a, b) => Number(b.suspect) - Number(a.suspect) || (b.idleMs ?? 0) - (a.idleMs ?? 0));
   for (const c of sorted) {
     rows.push([c.id, c.serverId, c.remote, String(c.openStreams), formatAgo(c.idleMs), String(c.keepalivesSent), `${c.localWindow ?? '—'}/${c.remoteWindow ?? '—'}`, c.suspect ? `yes: ${c.reasons.join('; ')}` : '']);
   }
-  return `${head}\n${servers}\n\n${renderTable(rows)}`;
+  return `${head}\n${servers}${notes}\n\n${renderTable(rows)}`;
 }
 
 export async function listChannelz(args: ParsedArgs, thresholdMs: number): Promise<number> {
@@ -68,14 +72,14 @@ export async function listChannelz(args: ParsedArgs, thresholdMs: number): Promi
 export async function watchChannelz(args: ParsedArgs, thresholdMs: number): Promise<number> {
   const bundle = loadChannelz();
   const client = new bundle.ChannelzClient(target(args));
-  const firstKeepalives = new Map<string, number>();
+  const seen = new Map<string, Channelz.Seen>();
   const tty = process.stdout.isTTY === true;
   let stopped = false;
   process.once('SIGINT', () => { stopped = true; });
   try {
     // Polled every 2 s: a few unary calls per connection on the admin port.
     while (!stopped) {
-      const body = `${render(document(bundle, await client.read(), thresholdMs, firstKeepalives))}  (Ctrl+C to stop)\n`;
+      const body = `${render(document(bundle, await client.read(), thresholdMs, seen, true))}  (Ctrl+C to stop)\n`;
       process.stdout.write(tty ? `\x1b[H\x1b[2J${body}` : `${body}\n`);
       await new Promise((r) => setTimeout(r, 2000));
     }

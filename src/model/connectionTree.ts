@@ -1,6 +1,6 @@
 // What the Streams view shows of a channelz source: process → server → connection, computed
 // without VS Code. channelz counts per connection, so there are no stream rows under them.
-import { connectionDescription, judgeConnection, type JudgedConnection, type LiveConnection } from '../sources/channelz/connections';
+import { connectionDescription, judgeConnection, lacksMessageTimes, type JudgedConnection, type LiveConnection } from '../sources/channelz/connections';
 import type { LiveServer } from './liveStream';
 import type { StreamStore } from './streamStore';
 
@@ -15,7 +15,7 @@ export interface ConnectionView {
 const t = (v: number | null): string => (v === null ? '—' : new Date(v).toISOString());
 
 export function judgedConnection(c: LiveConnection, now: number, thresholdMs: number): JudgedConnection {
-  return judgeConnection(c, now, thresholdMs, c.keepalivesBefore);
+  return judgeConnection(c, now, thresholdMs);
 }
 
 export function channelzConnectionView(c: LiveConnection, now: number, thresholdMs: number): ConnectionView {
@@ -30,6 +30,7 @@ export function channelzConnectionView(c: LiveConnection, now: number, threshold
     `flow-control window: local ${c.localWindow ?? '—'}, remote ${c.remoteWindow ?? '—'}`,
     'Per stream (method, peer, messages): not known to channelz.',
   ];
+  if (lacksMessageTimes(c)) lines.push('This server\'s channelz gives no message times (grpc-go 1.63 to 1.81): idle is how long our reads saw the count stand still.');
   if (j.suspect) lines.push('', `Suspect: ${j.reasons.join('; ')}`);
   return { label: c.remote, description, suspect: j.suspect, tooltip: lines.join('\n'), accessibility: `${j.suspect ? 'suspect ' : ''}connection from ${c.remote}, ${description}` };
 }

@@ -49,7 +49,12 @@ function channelzService(): Loose {
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) || 0 : 0);
-const time = (t: Loose): number | null => (t && (t.seconds !== undefined || t.nanos !== undefined) ? num(t.seconds) * 1000 + Math.floor(num(t.nanos) / 1e6) : null);
+// Before 2000 is not a time: unset (0), or grpc-go 1.63 to 1.81, which add 1 ns per message there.
+const Y2000_MS = 946_684_800_000;
+const time = (t: Loose): number | null => {
+  const ms = t && (t.seconds !== undefined || t.nanos !== undefined) ? num(t.seconds) * 1000 + Math.floor(num(t.nanos) / 1e6) : null;
+  return ms !== null && ms >= Y2000_MS ? ms : null;
+};
 const wrapped = (v: Loose): number | null => (v && v.value !== undefined ? num(v.value) : null);
 
 function address(a: Loose): string {

@@ -1,15 +1,16 @@
 // The channelz source as a LiveSource: the admin address read every interval (2 s by default),
-// our own polling connection left out, and each connection's keepalive count remembered from when
-// it was first seen, so "no keepalive ping since we started watching" can be said.
+// our own polling connection left out, and each connection's keepalive and message counts
+// remembered from when it was first seen, so "no keepalive ping since we started watching" can be
+// said, and idle judged where the server gives no message times.
 import type { LiveSnapshot } from '../../model/liveStream';
 import { PolledSource } from '../polledSource';
 import { ChannelzClient, type ChannelzSnapshot, type ChannelzTarget } from './channelzClient';
-import { trackConnections } from './connections';
+import { trackConnections, type Seen } from './connections';
 import { ownLocalPorts } from './ownConnection';
 
 export class ChannelzPoller extends PolledSource {
   readonly kind = 'channelz' as const;
-  private readonly firstKeepalives = new Map<string, number>();
+  private readonly seen = new Map<string, Seen>();
 
   private constructor(readonly address: string, private readonly client: ChannelzClient, intervalMs: number) {
     super({ pid: 0, node: '', grpcJs: [], now: Date.now(), servers: [], streams: [], ended: [] }, intervalMs);
@@ -51,7 +52,7 @@ export class ChannelzPoller extends PolledSource {
       })),
       streams: [],
       ended: [],
-      connections: trackConnections(read.connections, own, this.firstKeepalives),
+      connections: trackConnections(read.connections, own, this.seen, read.now),
     };
   }
 

@@ -42,45 +42,76 @@ function minutesOrSeconds(ms: number): string {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.floor(s / 60)} min` : `${Math.floor(s / 3600)} h`;
 }
 
+/** What a view remembers of a connection between reads. */
+export interface Watched {
+  /** 0 on the first read of it (its own count is judged), then the count that read saw. */
+  keepalivesBefore: number;
+  /**
+   * Since when `messagesReceived` has stood at its value, as seen by our reads; null on the first
+   * read. Used only where channelz gives no message times (grpc-go 1.63 to 1.81 store a count there).
+   */
+  quietSince: number | null;
+}
+
+/** A connection as a view keeps it: with what it saw of it before. */
+export interface LiveConnection extends ChannelzConnection, Watched {}
+
 /**
  * Suspect: open streams, nothing received past the threshold, and no keepalive PING sent since
  * `keepalivesBefore` (what the first read of this connection counted; its own count in a single
- * read). A remote window of 0 says the client stopped reading.
+ * read). A remote window of 0 says the client stopped reading. Idle is channelz's last message
+ * time; with messages but no time for them, it is how long our reads saw the count stand still.
  */
-export function judgeConnection(c: ChannelzConnection, now: number, thresholdMs: number, keepalivesBefore = 0): JudgedConnection {
-  const last = c.lastMessageReceivedAt ?? c.lastRemoteStreamCreatedAt;
-  const idleMs = last === null ? null : Math.max(0, now - last);
+export function judgeConnection(c: ChannelzConnection & Partial<Watched>, now: number, thresholdMs: number, keepalivesBefore = c.keepalivesBefore ?? 0): JudgedConnection {
+  // A stream opened but nothing received yet: idle since the client opened its last stream.
+  const last = c.lastMessageReceivedAt ?? (c.messagesReceived === 0 ? c.lastRemoteStreamCreatedAt : null);
+  const quietSince = last === null ? c.quietSince ?? null : null;
+  const idleMs = last !== null ? Math.max(0, now - last) : quietSince !== null ? Math.max(0, now - quietSince) : null;
   const reasons: string[] = [];
   if (c.openStreams > 0 && c.remoteWindow === 0) reasons.push('the client stopped reading: its flow-control window is 0');
   const silent = c.openStreams > 0 && idleMs !== null && idleMs > thresholdMs;
   const noPing = c.keepalivesSent - keepalivesBefore <= 0;
   if (silent && noPing) {
-    reasons.push(`${c.openStreams} open stream${c.openStreams === 1 ? '' : 's'}, nothing received for ${minutesOrSeconds(idleMs)}, and the server sent no keepalive ping${keepalivesBefore > 0 ? ' since we started watching' : ''}`);
+    const quiet = quietSince !== null ? `nothing received in the ${minutesOrSeconds(idleMs)} we watched` : `nothing received for ${minutesOrSeconds(idleMs)}`;
+    reasons.push(`${c.openStreams} open stream${c.openStreams === 1 ? '' : 's'}, ${quiet}, and the server sent no keepalive ping${keepalivesBefore > 0 ? ' since we started watching' : ''}`);
   }
   return { ...c, idleMs, suspect: reasons.length > 0, reasons };
 }
 
-/** A connection as a view keeps it: with the keepalive count to judge "no ping since we started watching" by. */
-export interface LiveConnection extends ChannelzConnection {
-  /** 0 on the first read of it (its own count is judged), then the count that read saw. */
-  keepalivesBefore: number;
+/** Has messages but no time for them: idle can only be judged by watching the count. */
+export function lacksMessageTimes(c: ChannelzConnection): boolean {
+  return c.lastMessageReceivedAt === null && c.messagesReceived > 0;
+}
+
+/** What earlier reads saw of a connection. */
+export interface Seen {
+  keepalives: number;
+  received: number;
+  since: number;
 }
 
 /**
  * One read's connections without our own polling connection (`ownPorts`: our local ports to the
- * admin address), each with its keepalive baseline; `first` remembers the baselines between reads
- * and forgets connections that closed.
+ * admin address), each with what earlier reads saw; `seen` remembers that between reads and
+ * forgets connections that closed.
  */
-export function trackConnections(connections: ChannelzConnection[], ownPorts: Set<number>, first: Map<string, number>): LiveConnection[] {
+export function trackConnections(connections: ChannelzConnection[], ownPorts: Set<number>, seen: Map<string, Seen>, now: number): LiveConnection[] {
   const out: LiveConnection[] = [];
-  const seen = new Set<string>();
+  const here = new Set<string>();
   for (const c of connections) {
     if (ownPorts.has(Number(c.remote.split(':').pop()))) continue;
-    seen.add(c.id);
-    out.push({ ...c, keepalivesBefore: first.get(c.id) ?? 0 });
-    if (!first.has(c.id)) first.set(c.id, c.keepalivesSent);
+    here.add(c.id);
+    const before = seen.get(c.id);
+    if (!before) {
+      out.push({ ...c, keepalivesBefore: 0, quietSince: null });
+      seen.set(c.id, { keepalives: c.keepalivesSent, received: c.messagesReceived, since: now });
+      continue;
+    }
+    // A count that moved: something came in since the last read.
+    if (before.received !== c.messagesReceived) Object.assign(before, { received: c.messagesReceived, since: now });
+    out.push({ ...c, keepalivesBefore: before.keepalives, quietSince: before.since });
   }
-  for (const id of first.keys()) if (!seen.has(id)) first.delete(id);
+  for (const id of seen.keys()) if (!here.has(id)) seen.delete(id);
   return out;
 }
 
