@@ -3,7 +3,10 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, startClient, cli, until, killAll } = require('./helpers/procs');
+const path = require('node:path');
+const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const { startServer, startClient, cli, until, killAll, spawnTracked, ROOT, FIXTURES } = require('./helpers/procs');
 const { lib } = require('./helpers/lib');
 const { judgeConnection, trackConnections } = lib('sources/channelz/connections.js');
 
@@ -70,8 +73,39 @@ test('channelz: a server whose keepalive pings its clients is not suspect for si
   const bad = await cli(['list', '--channelz', 'nonsense']);
   assert.equal(bad.code, 2);
   // A client that stopped reading: its window toward us is 0 (judged from channelz's numbers).
-  const stuck = judgeConnection({ id: '9', serverId: '1', remote: 'r', local: 'l', openStreams: 1, streamsStarted: 1, messagesSent: 9, messagesReceived: 1, keepalivesSent: 3, lastMessageReceivedAt: 0, lastMessageSentAt: 0, lastRemoteStreamCreatedAt: 0, localWindow: 65535, remoteWindow: 0 }, 10_000, 60_000, 3);
+  const stuck = judgeConnection({ id: '9', serverId: '1', remote: 'r', local: 'l', openStreams: 1, streamsStarted: 1, messagesSent: 9, messagesReceived: 1, keepalivesSent: 3, lastMessageReceivedAt: 0, lastMessageSentAt: 0, lastRemoteStreamCreatedAt: 0, localWindow: 65535, remoteWindow: 0, sendWindow: 0 }, 10_000, 60_000, 3);
   assert.deepEqual(stuck.reasons, ['the client stopped reading: its flow-control window is 0']);
+});
+
+test('channelz over TLS: --tls with --ca and --server-name reads it; a wrong or missing CA, TLS against plaintext and plaintext against TLS each say what to change', async () => {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'channelz-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=admin.test', '-addext', 'subjectAltName=DNS:admin.test', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const server = await startServer({ env: { CHANNELZ: '1', TLS_CERT: cert, TLS_KEY: key } });
+  const plain = await startServer({ env: { CHANNELZ: '1' } });
+  try {
+    const at = `127.0.0.1:${server.port}`;
+    const ok = await cli(['list', '--channelz', at, '--tls', '--ca', cert, '--server-name', 'admin.test', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout).servers.map((s) => s.addresses), [[at]]);
+    const untrusted = await cli(['list', '--channelz', at, '--tls', '--server-name', 'admin.test']);
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stderr, new RegExp(`^grpc-streams: ${at}'s TLS certificate is not trusted: .+ Give its CA with --ca, or the name it was issued for with --server-name\.\n$`));
+    const wrongName = await cli(['list', '--channelz', at, '--tls', '--ca', cert]);
+    assert.match(wrongName.stderr, /TLS certificate is not trusted: .*(altnames|IP).* --server-name\.\n$/);
+    const plaintext = await cli(['list', '--channelz', at]);
+    assert.equal(plaintext.stderr, `grpc-streams: Nothing answers gRPC in plaintext on ${at}: if its admin port uses TLS, add --tls.\n`);
+    const tlsToPlain = await cli(['list', '--channelz', `127.0.0.1:${plain.port}`, '--tls']);
+    assert.equal(tlsToPlain.stderr, `grpc-streams: 127.0.0.1:${plain.port} does not speak TLS: leave out --tls (and --ca, --server-name).\n`);
+    const noCa = await cli(['list', '--channelz', at, '--tls', '--ca', path.join(dir, 'missing.pem')]);
+    assert.match(noCa.stderr, /^grpc-streams: Cannot read the CA file .*missing\.pem: /);
+  } finally {
+    server.kill();
+    plain.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('channelz without message times (grpc-go 1.63 to 1.81 store a count there): idle is judged by watching the counts, never from 1970', () => {
@@ -89,10 +123,6 @@ test('channelz without message times (grpc-go 1.63 to 1.81 store a count there):
   assert.equal(judgeConnection(conn(0), 100_000, 5_000).idleMs, 99_000);
 });
 
-const path = require('node:path');
-const fs = require('node:fs');
-const { spawnSync } = require('node:child_process');
-const { spawnTracked, ROOT, FIXTURES } = require('./helpers/procs');
 
 /**
  * What every server's channelz must show, the same for each implementation: beside a healthy
@@ -232,6 +262,40 @@ test('channelz of a real Python server (grpcio, grpcio-channelz): frozen beside 
       frozenClient: () => startClient(port, 'upload'),
     });
   } finally {
+    server.kill();
+  }
+});
+
+const JAVA_BUILD = path.join(ROOT, 'test', '.tmp', 'java-channelz');
+
+test('channelz of a real grpc-java server (ChannelzService): frozen beside healthy, a closed connection leaves, paging; a client that stopped reading shows its window at 0', { timeout: 120000 }, async () => {
+  const cp = path.join(JAVA_BUILD, 'cp.txt');
+  assert.ok(fs.existsSync(cp), `${cp}: .ci/run builds the Java fixture (mvn in test/fixtures/java)`);
+  const server = spawnTracked('java', ['-cp', `${path.join(JAVA_BUILD, 'classes')}:${fs.readFileSync(cp, 'utf8').trim()}`, 'ChannelzServer']);
+  const { port } = await server.waitFor((e) => e.event === 'listening', 30000);
+  let burst;
+  try {
+    const first = await listJson(port);
+    assert.deepEqual(first.servers.map((s) => s.addresses), [[`127.0.0.1:${port}`]], 'the listen address, not grpc-java\'s socket name');
+    await channelzHolds(port, {
+      healthyClient: () => startClient(port, 'chat', ['--chat-every', '200']),
+      frozenClient: () => startClient(port, 'upload'),
+    });
+    // 512 kB sent on Chat, then the client freezes itself unread: the echoes fill the window it
+    // grants the server (channelz.proto's local window, as grpc-java reports it).
+    burst = spawnTracked(process.execPath, ['-e', `
+      const grpc = require('@grpc/grpc-js');
+      const c = new grpc.Client('127.0.0.1:${port}', grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+      const call = c.makeBidiStreamRequest('/demo.Ingest/Chat', (x) => x, (x) => x);
+      call.on('error', () => {});
+      for (let i = 0; i < 511; i++) call.write(Buffer.alloc(1024, 97));
+      call.write(Buffer.alloc(1024, 97), () => setTimeout(() => process.kill(process.pid, 'SIGSTOP'), 20));
+      setInterval(() => {}, 1 << 30);`], { cwd: ROOT });
+    const stuck = await until(async () => (await listJson(port)).connections.find((c) => c.reasons.includes('the client stopped reading: its flow-control window is 0')), 30000, 'the unread connection\'s window at 0');
+    assert.equal(stuck.localWindow, 0);
+    assert.ok(stuck.suspect);
+  } finally {
+    if (burst) burst.kill();
     server.kill();
   }
 });

@@ -31,7 +31,8 @@ const noMessageTimes = (watching: boolean): string => `This server's channelz gi
 /** The JSON document of one read (the README documents it). */
 function document(bundle: ChannelzBundle, snap: Channelz.ChannelzSnapshot, thresholdMs: number, seen: Map<string, Channelz.Seen>, watching = false) {
   const own = bundle.ownLocalPorts(Number(snap.address.split(':').pop()));
-  const connections = bundle.trackConnections(snap.connections, own, seen, snap.now).map((c) => {
+  const tracked = bundle.trackConnections(snap.connections, own, seen, snap.now);
+  const connections = tracked.map((c) => {
     const j = bundle.judgeConnection(c, snap.now, thresholdMs);
     return {
       id: j.id, serverId: j.serverId, remote: j.remote, openStreams: j.openStreams,
@@ -39,7 +40,7 @@ function document(bundle: ChannelzBundle, snap: Channelz.ChannelzSnapshot, thres
       localWindow: j.localWindow, remoteWindow: j.remoteWindow, idleMs: j.idleMs, suspect: j.suspect, reasons: j.reasons,
     };
   });
-  const notes = snap.connections.some(bundle.lacksMessageTimes) ? [noMessageTimes(watching)] : [];
+  const notes = tracked.some((c) => c.openStreams > 0 && bundle.lacksMessageTimes(c)) ? [noMessageTimes(watching)] : [];
   return { source: 'channelz' as const, address: snap.address, servers: snap.servers, connections, notes };
 }
 

@@ -28,6 +28,11 @@ export interface ChannelzConnection {
   /** Flow-control windows in bytes; null when the server does not report them. */
   localWindow: number | null;
   remoteWindow: number | null;
+  /**
+   * Of the two, the window the client grants the server: 0 when it stopped reading. channelz.proto
+   * calls it local (grpc-java follows that); grpc-go and grpc-js report it as remote.
+   */
+  sendWindow: number | null;
 }
 
 export interface JudgedConnection extends ChannelzConnection {
@@ -68,7 +73,7 @@ export function judgeConnection(c: ChannelzConnection & Partial<Watched>, now: n
   const quietSince = last === null ? c.quietSince ?? null : null;
   const idleMs = last !== null ? Math.max(0, now - last) : quietSince !== null ? Math.max(0, now - quietSince) : null;
   const reasons: string[] = [];
-  if (c.openStreams > 0 && c.remoteWindow === 0) reasons.push('the client stopped reading: its flow-control window is 0');
+  if (c.openStreams > 0 && c.sendWindow === 0) reasons.push('the client stopped reading: its flow-control window is 0');
   const silent = c.openStreams > 0 && idleMs !== null && idleMs > thresholdMs;
   const noPing = c.keepalivesSent - keepalivesBefore <= 0;
   if (silent && noPing) {
@@ -118,7 +123,7 @@ export function trackConnections(connections: ChannelzConnection[], ownPorts: Se
 /** The tree row of a connection: `3 open · idle 12m · 0 keepalives`. */
 export function connectionDescription(c: JudgedConnection): string {
   const idle = c.idleMs === null ? 'idle ?' : `idle ${shortAgo(c.idleMs)}`;
-  const stopped = c.remoteWindow === 0 && c.openStreams > 0 ? ' · window 0' : '';
+  const stopped = c.sendWindow === 0 && c.openStreams > 0 ? ' · window 0' : '';
   return `${c.openStreams} open · ${idle} · ${c.keepalivesSent} keepalive${c.keepalivesSent === 1 ? '' : 's'}${stopped}`;
 }
 
