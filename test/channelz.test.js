@@ -108,6 +108,15 @@ test('channelz over TLS: --tls with --ca and --server-name reads it; a wrong or 
   }
 });
 
+test('channelz wire format: ids past 2^53 stay exact, and a cut or foreign message is refused with a reason', () => {
+  const { encodeVarints, decodeFields, id, int, WireError } = lib('sources/channelz/protoWire.js');
+  const big = '9007199254740993'; // 2^53 + 1
+  const f = decodeFields(encodeVarints([[1, big], [2, 100], [3, true], [4, 0]]));
+  assert.deepEqual([id(f, 1), int(f, 2), int(f, 3), f.has(4)], [big, 100, 1, false]);
+  assert.throws(() => decodeFields(Uint8Array.from([0x0a, 0x05, 0x01])), (e) => e instanceof WireError && /runs past the end/.test(e.message));
+  assert.throws(() => decodeFields(Uint8Array.from([0x0b])), (e) => e instanceof WireError && /wire type 3/.test(e.message));
+});
+
 test('channelz without message times (grpc-go 1.63 to 1.81 store a count there): idle is judged by watching the counts, never from 1970', () => {
   // Measured here on grpc-go 1.75: last_message_received_timestamp is 1970-01-01T00:00:00.000000005Z after 5 messages.
   const conn = (received) => ({ id: '7', serverId: '1', remote: '127.0.0.1:5000', local: '127.0.0.1:50051', openStreams: 1, streamsStarted: 1, messagesSent: received, messagesReceived: received, keepalivesSent: 0, lastMessageReceivedAt: null, lastMessageSentAt: null, lastRemoteStreamCreatedAt: 1_000, localWindow: 65535, remoteWindow: 65535 });
