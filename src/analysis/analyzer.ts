@@ -8,7 +8,7 @@ import { analyzeGoTree } from './goRules';
 import type { Node } from 'web-tree-sitter';
 import { withLineEndingsOf } from './textLines';
 import { tsFixEdits } from './tsFixes';
-import { analyzeTsSource, parseTs } from './tsRules';
+import { analyzeTsSource, parseTs, TS_GRPC_PACKAGES } from './tsRules';
 import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, publicFinding, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
 
 /** Findings for a file parsed from nothing (`grpc-streams lint`). */
@@ -72,7 +72,7 @@ export function mentionsGrpc(fileName: string, text: string): boolean {
   const lang = languageOf(fileName);
   // A handler file may import only its generated package: a Recv() call is enough to look.
   if (lang === 'go') return text.includes('google.golang.org/grpc') || text.includes('.Recv()') || text.includes('.Send(');
-  if (lang) return text.includes('@grpc/grpc-js') || text.includes('google-gax');
+  if (lang) return TS_GRPC_PACKAGES.some((p) => text.includes(p));
   return false;
 }
 

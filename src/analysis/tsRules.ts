@@ -16,6 +16,33 @@ export interface GrpcImports {
   /** Where new import lines go (after the last import), -1 when there is none. */
   lastImportEnd: number;
   usesEsm: boolean;
+  /**
+   * Other ways this file builds a grpc-js server, as the callee is written: `new x.XdsServer(…)`
+   * (@grpc/grpc-js-xds, a subclass of Server) and `createServer(…)` (nice-grpc, which hands its
+   * options to grpc-js's Server).
+   */
+  serverClasses: Set<string>;
+  serverFactories: Set<string>;
+}
+
+/** Packages that build a grpc-js server: package → [exported name, how it is called]. */
+const SERVER_MAKERS: ReadonlyMap<string, [string, 'new' | 'call']> = new Map([
+  ['@grpc/grpc-js-xds', ['XdsServer', 'new']],
+  ['nice-grpc', ['createServer', 'call']],
+]);
+
+/** The packages whose import makes a file worth analysing (analyzer.ts looks for their names first). */
+export const TS_GRPC_PACKAGES: readonly string[] = [GRPC_MODULE, 'google-gax', ...SERVER_MAKERS.keys()];
+
+/** A file that imports a package building grpc-js servers: record how its callee is written. */
+function serverMakerImport(out: GrpcImports, module: string, namespace: string | null, named: Array<[string, string]>): boolean {
+  const maker = SERVER_MAKERS.get(module);
+  if (!maker) return false;
+  const [exported, how] = maker;
+  const into = how === 'new' ? out.serverClasses : out.serverFactories;
+  if (namespace) into.add(`${namespace}.${exported}`);
+  for (const [name, local] of named) if (name === exported) into.add(local);
+  return true;
 }
 
 export interface TsHandlerSite {
@@ -45,7 +72,8 @@ export interface TsSubscriptionSite {
 
 export interface TsServerSite {
   kind: 'server';
-  node: ts.NewExpression;
+  /** `new Server(…)`, `new XdsServer(…)`, a subclass's `new …(…)`, or nice-grpc's `createServer(…)`. */
+  node: ts.NewExpression | ts.CallExpression;
   options: ts.ObjectLiteralExpression | null;
 }
 
@@ -71,7 +99,7 @@ function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
 }
 
 export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
-  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false };
+  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false, serverClasses: new Set(), serverFactories: new Set() };
   let found = false;
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st)) {
@@ -87,9 +115,16 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
         }
         continue;
       }
+      const clause = st.importClause;
+      if (ts.isStringLiteral(st.moduleSpecifier) && SERVER_MAKERS.has(st.moduleSpecifier.text)) {
+        const nb = clause?.namedBindings;
+        const ns = nb && ts.isNamespaceImport(nb) ? nb.name.text : clause?.name?.text ?? null;
+        const named: Array<[string, string]> = nb && ts.isNamedImports(nb) ? nb.elements.map((el) => [(el.propertyName ?? el.name).text, el.name.text]) : [];
+        if (serverMakerImport(out, st.moduleSpecifier.text, ns, named)) found = true;
+        continue;
+      }
       if (!ts.isStringLiteral(st.moduleSpecifier) || st.moduleSpecifier.text !== GRPC_MODULE) continue;
       found = true;
-      const clause = st.importClause;
       if (clause?.name) out.namespaces.push(clause.name.text);
       const nb = clause?.namedBindings;
       if (nb && ts.isNamespaceImport(nb)) out.namespaces.push(nb.name.text);
@@ -112,6 +147,14 @@ export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
             out.lastImportEnd = st.end;
             out.namespaces.push(el.name.text);
           }
+          continue;
+        }
+        const maker = [...SERVER_MAKERS.keys()].find((m) => isRequireOf(d.initializer, m));
+        if (maker) {
+          const named: Array<[string, string]> = ts.isObjectBindingPattern(d.name)
+            ? d.name.elements.flatMap((el): Array<[string, string]> => (ts.isIdentifier(el.name) ? [[el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text, el.name.text]] : []))
+            : [];
+          if (serverMakerImport(out, maker, ts.isIdentifier(d.name) ? d.name.text : null, named)) found = true;
           continue;
         }
         if (!isRequireOfGrpc(d.initializer)) continue;
@@ -214,7 +257,7 @@ function isFunctionLike(n: ts.Node): n is ts.FunctionLikeDeclaration {
 
 interface FileScan {
   handlers: ts.FunctionLikeDeclaration[];
-  servers: ts.NewExpression[];
+  servers: Array<ts.NewExpression | ts.CallExpression>;
   declarations: Declarations;
 }
 
@@ -225,13 +268,21 @@ interface FileScan {
 function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings): FileScan {
   const declarations = new Declarations(sf, spellings);
   const implementations: ts.Node[] = [];
-  const servers: ts.NewExpression[] = [];
+  const servers: Array<ts.NewExpression | ts.CallExpression> = [];
   const serverNames = imports.named.get('Server');
   // Every `new X.Server(...)` spells "new"; "Server" is spelled all over a gRPC file (in types such
   // as ServerDuplexStream), and looking where it is would walk into every handler.
   const typed: ts.FunctionLikeDeclaration[] = [];
   const classes: Array<ts.ClassDeclaration | ts.ClassExpression> = [];
-  walkSpelled(sf, spellings, ['addService', 'new', 'implements', ...STREAM_CALL_TYPES], (n) => {
+  // `new X(…)` where X may be a class of this file that extends Server: judged after the walk.
+  const newOfName: ts.NewExpression[] = [];
+  const isServerClass = (e: ts.Expression): boolean =>
+    (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && imports.namespaces.includes(e.expression.text) && e.name.text === 'Server') ||
+    (ts.isIdentifier(e) && serverNames === e.text) ||
+    ((ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) && imports.serverClasses.has(e.getText(sf))) ||
+    // grpc-js-xds's own code and tests import it by a relative path; the class name is its own.
+    (ts.isPropertyAccessExpression(e) && e.name.text === 'XdsServer' && imports.namespaces.length > 0);
+  walkSpelled(sf, spellings, ['addService', 'new', 'implements', 'extends', 'createServer', ...STREAM_CALL_TYPES], (n) => {
     if (isFunctionLike(n) && isReceivingCallType(n.parameters[0]?.type, imports, STREAM_CALL_TYPES)) typed.push(n);
     if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) classes.push(n);
     if (ts.isCallExpression(n)) {
@@ -241,19 +292,20 @@ function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings)
         // addService(service, this): the class the call is written in (the innermost that holds it).
         const own = impl.kind === ts.SyntaxKind.ThisKeyword ? classes.filter((c) => c.pos <= n.pos && n.end <= c.end).pop() : impl;
         if (own) implementations.push(own);
-      }
-    } else if (ts.isNewExpression(n)) {
-      const e = n.expression;
-      if (
-        (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && imports.namespaces.includes(e.expression.text) && e.name.text === 'Server') ||
-        (ts.isIdentifier(e) && serverNames === e.text)
-      ) {
+      } else if (imports.serverFactories.size > 0 && (ts.isIdentifier(n.expression) || ts.isPropertyAccessExpression(n.expression)) && imports.serverFactories.has(n.expression.getText(sf))) {
         servers.push(n);
       }
+    } else if (ts.isNewExpression(n)) {
+      if (isServerClass(n.expression)) servers.push(n);
+      else if (ts.isIdentifier(n.expression)) newOfName.push(n);
     } else if (ts.isClassDeclaration(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ImplementsKeyword && h.types.some((t) => IMPLEMENTS_SERVICE.test(t.expression.getText(sf))))) {
       implementations.push(n);
     }
   });
+  // class TypedServer extends grpc.Server { … }: its instances are servers too.
+  const subclasses = new Set(classes.filter((c) => c.name && c.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword && h.types.some((t) => isServerClass(t.expression)))).map((c) => (c.name as ts.Identifier).text));
+  for (const n of newOfName) if (subclasses.has((n.expression as ts.Identifier).text)) servers.push(n);
+  servers.sort((a, b) => a.pos - b.pos);
   const handlers = new Set<ts.FunctionLikeDeclaration>(typed);
   for (const impl of implementations) for (const h of handlersOf(declarations, impl)) handlers.add(h);
   return { handlers: [...handlers], servers, declarations };
@@ -292,6 +344,34 @@ function isTimeoutCall(callee: ts.Expression): boolean {
   return (obj === 'AbortSignal' && prop === 'timeout') || (obj === 'timers' && prop === 'setTimeout');
 }
 
+const ENDING_METHODS: ReadonlySet<string> = new Set(['end', 'destroy', 'emit', 'cancel']);
+
+/**
+ * A timer that can end the call: our helpers and AbortSignal.timeout, or a setTimeout whose
+ * callback ends the call (call.end/destroy/emit/cancel, or the callback given an error). A
+ * setTimeout that only delays a write is no idle timeout. A callback passed by name: assumed to.
+ */
+function isIdleTimeout(n: ts.CallExpression, callName: string, callbackName: string | null): boolean {
+  if (!isTimeoutCall(n.expression)) return false;
+  const name = ts.isIdentifier(n.expression) ? n.expression.text : ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : '';
+  if (name !== 'setTimeout') return true;
+  const cb = n.arguments[0];
+  if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return true;
+  // Only what the timer itself runs: a call ended in a nested callback (an error passed on after
+  // another call answers) is not ended by the timer.
+  const ends = (m: ts.Node): boolean => {
+    if (isFunctionLike(m)) return false;
+    if (ts.isCallExpression(m)) {
+      const e = m.expression;
+      if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === callName && ENDING_METHODS.has(e.name.text)) return true;
+      const first = m.arguments[0];
+      if (callbackName && ts.isIdentifier(e) && e.text === callbackName && first && first.kind !== ts.SyntaxKind.NullKeyword && !(ts.isIdentifier(first) && first.text === 'undefined')) return true;
+    }
+    return ts.forEachChild(m, ends) ?? false;
+  };
+  return ts.forEachChild(cb.body, ends) ?? (ts.isExpression(cb.body) && ends(cb.body));
+}
+
 /**
  * What a handler does depends on its own subtree only, and TypeScript's incremental parser reuses
  * the node objects of subtrees an edit did not touch: so an open document re-walks only the
@@ -320,7 +400,7 @@ function walkHandler(fn: ts.FunctionLikeDeclaration): TsHandlerSite | null {
       case ts.SyntaxKind.CallExpression:
         if (!read && isEventCall(n, callName, DATA_EVENTS)) read = { type: 'on-data', node: n as ts.CallExpression };
         if (isEventCall(n, callName, END_EVENTS)) handlesEnd = true;
-        if (isTimeoutCall((n as ts.CallExpression).expression)) hasTimeout = true;
+        if (!hasTimeout && isIdleTimeout(n as ts.CallExpression, callName, second && ts.isIdentifier(second.name) ? second.name.text : null)) hasTimeout = true;
         break;
       case ts.SyntaxKind.ForOfStatement: {
         const f = n as ts.ForOfStatement;
