@@ -2,7 +2,7 @@
 // loaded on first use so that `grpc-streams list` and the extension's activation stay fast.
 export { analyze, fixEdits, fixText, goHelperDeclaredIn, mentionsGrpc } from './analysis/analyzer';
 export { analyzeWhole, DocumentAnalysis } from './analysis/documentAnalysis';
-export { lintPaths } from './analysis/lint';
+export { lintPaths, registrationsNear } from './analysis/lint';
 export { runFix, runLint } from './cli/lintCommands';
 
 export type AnalysisBundle = typeof import('./analysisBundle');

@@ -49,6 +49,29 @@ test('lint --json lists findings with 1-based positions and exits 1; a clean tre
   assert.equal(missing.stderr, 'grpc-streams lint: no/such/dir: no such file or directory\n');
 });
 
+test('a handler in a module of its own, with no grpc import, is found from the file that registers it; fix finds it too, and the fixed module parses and lints clean', async () => {
+  const dir = path.join(FIX, 'handler-module');
+  const r = await cli(['lint', dir, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const found = JSON.parse(r.stdout).map((f) => `${path.basename(f.file)}:${f.line} ${f.rule}`);
+  assert.deepEqual(found.sort(), ['chat.js:3 stream-handler-ignores-cancel', 'upload.js:4 stream-handler-ignores-cancel'], 'the registered handlers; tally is exported but registered nowhere');
+  // Alone, the module says nothing: only what registers it makes it a handler module.
+  const alone = await cli(['lint', path.join(dir, 'upload.js')]);
+  assert.equal(alone.code, 0, alone.stdout);
+  const work = path.join(TMP, 'handler-module');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(work), { recursive: true });
+  fs.cpSync(dir, work, { recursive: true });
+  fs.mkdirSync(path.join(TMP, 'ts'), { recursive: true });
+  fs.copyFileSync(path.join(FIX, 'ts', 'types.ts'), path.join(TMP, 'ts', 'types.ts'));
+  const fixed = await cli(['fix', path.join(work, 'upload.js'), '--line', '4', '--pattern', 'async-receive', '--write']);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  const check = await new Promise((resolve) => execFile(process.execPath, ['--check', path.join(work, 'upload.js')], (err, so, se) => resolve({ code: err ? 1 : 0, se })));
+  assert.equal(check.code, 0, check.se);
+  const after = await cli(['lint', work, '--json']);
+  assert.deepEqual(JSON.parse(after.stdout || '[]').map((f) => path.basename(f.file)), ['chat.js']);
+});
+
 test('lint walks a tree with a link back up it and a broken link: each directory once, the broken link skipped', async () => {
   const dir = path.join(TMP, 'links');
   fs.rmSync(dir, { recursive: true, force: true });

@@ -8,12 +8,16 @@ import { analyzeGoTree } from './goRules';
 import type { Node } from 'web-tree-sitter';
 import { withLineEndingsOf } from './textLines';
 import { tsFixEdits } from './tsFixes';
+import type { HandlerNames } from './tsHandlerModules';
 import { analyzeTsSource, parseTs, TS_GRPC_PACKAGES } from './tsRules';
 import { AnalysisError, applyEdits, DEFAULT_FIX_OPTIONS, languageOf, publicFinding, type Finding, type FixKind, type FixOptions, type TextEdit } from './types';
 
-/** Findings for a file parsed from nothing (`grpc-streams lint`). */
-export function analyze(fileName: string, text: string): Promise<Finding[]> {
-  return languageOf(fileName) === 'go' ? lintGo(fileName, text) : analyzeWhole(fileName, text);
+/**
+ * Findings for a file parsed from nothing (`grpc-streams lint`). `registered`: what other files
+ * pass to addService from this TS/JS module (tsHandlerModules.ts).
+ */
+export function analyze(fileName: string, text: string, registered?: HandlerNames): Promise<Finding[]> {
+  return languageOf(fileName) === 'go' ? lintGo(fileName, text) : analyzeWhole(fileName, text, registered);
 }
 
 /**
@@ -76,11 +80,18 @@ export function mentionsGrpc(fileName: string, text: string): boolean {
   return false;
 }
 
+/** Which finding a fix is for: its line (0-based), rule, and for a handler module what registers it. */
+export interface FixWhere {
+  line: number;
+  rule?: string;
+  registered?: HandlerNames;
+}
+
 /**
  * The edits of one fix for the finding of `rule` that starts on `line` (0-based). The file is
  * parsed afresh, so the edits always match the text given; new lines end as the file's do.
  */
-export async function fixEdits(fileName: string, text: string, where: { line: number; rule?: string }, kind: FixKind, options: FixOptions = DEFAULT_FIX_OPTIONS): Promise<TextEdit[]> {
+export async function fixEdits(fileName: string, text: string, where: FixWhere, kind: FixKind, options: FixOptions = DEFAULT_FIX_OPTIONS): Promise<TextEdit[]> {
   const lang = languageOf(fileName);
   if (!lang) throw new AnalysisError(`${fileName} is not a Go, TypeScript or JavaScript file.`);
   if (lang === 'go') {
@@ -96,7 +107,7 @@ export async function fixEdits(fileName: string, text: string, where: { line: nu
     }
   }
   const sf = parseTs(fileName, text);
-  const f = pick(analyzeTsSource(sf, lang), where, kind, fileName);
+  const f = pick(analyzeTsSource(sf, lang, where.registered), where, kind, fileName);
   return withLineEndingsOf(text, tsFixEdits(sf, f, kind, options));
 }
 
@@ -108,7 +119,7 @@ function pick<F extends Finding>(findings: F[], where: { line: number; rule?: st
   return f;
 }
 
-export async function fixText(fileName: string, text: string, where: { line: number; rule?: string }, kind: FixKind, options?: FixOptions): Promise<string> {
+export async function fixText(fileName: string, text: string, where: FixWhere, kind: FixKind, options?: FixOptions): Promise<string> {
   return applyEdits(text, await fixEdits(fileName, text, where, kind, options));
 }
 

@@ -6,6 +6,7 @@ import type { Tree } from 'web-tree-sitter';
 import { goParser, goParseText } from './goParser';
 import { analyzeGoTree } from './goRules';
 import { pointsIn } from './textLines';
+import type { HandlerNames } from './tsHandlerModules';
 import { analyzeTsSource, parseTs, updateTs } from './tsRules';
 import { AnalysisError, languageOf, publicFinding, type Finding, type Language } from './types';
 
@@ -44,8 +45,8 @@ const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 const BLOCK = 1024;
 
 /** Findings from a parse of the whole file: what an editor that just opened it finds. */
-export async function analyzeWhole(fileName: string, text: string): Promise<Finding[]> {
-  const doc = new DocumentAnalysis(fileName);
+export async function analyzeWhole(fileName: string, text: string, registered?: HandlerNames): Promise<Finding[]> {
+  const doc = new DocumentAnalysis(fileName, registered);
   try {
     return await doc.update(text);
   } finally {
@@ -59,7 +60,8 @@ export class DocumentAnalysis {
   private tsFile: ts.SourceFile | null = null;
   private readonly language: Language | null;
 
-  constructor(readonly fileName: string) {
+  /** `registered`: what other files pass to addService from this module (tsHandlerModules.ts). */
+  constructor(readonly fileName: string, private readonly registered?: HandlerNames) {
     this.language = languageOf(fileName);
   }
 
@@ -131,7 +133,7 @@ export class DocumentAnalysis {
     }
     this.tsFile = sf;
     this.text = text;
-    return analyzeTsSource(sf, language);
+    return analyzeTsSource(sf, language, this.registered);
   }
 
   dispose(): void {

@@ -1,7 +1,9 @@
 // `grpc-streams lint`: walks paths, analyzes every Go/TS/JS file that imports gRPC.
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { analyze, lintGoReport, mentionsGrpc } from './analyzer';
+import { registrationsIn, resolveRelative, type HandlerNames } from './tsHandlerModules';
+import { parseTs } from './tsRules';
 import { languageOf, type Finding } from './types';
 
 const SKIP_DIRS = new Set(['node_modules', 'vendor', '.git', 'dist', 'out', '.vscode-test', 'third_party']);
@@ -67,7 +69,9 @@ export interface FileProblem {
  */
 export async function lintPaths(paths: string[], cwd = process.cwd(), problems?: FileProblem[]): Promise<FileFinding[]> {
   const findings: FileFinding[] = [];
-  for (const file of collectFiles(paths)) {
+  const files = collectFiles(paths);
+  const registered = handlerRegistrations(files);
+  for (const file of files) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -79,14 +83,53 @@ export async function lintPaths(paths: string[], cwd = process.cwd(), problems?:
       problems?.push({ file: name, line: null, message: 'not a text file (it holds NUL bytes), so it was not analysed' });
       continue;
     }
-    if (!mentionsGrpc(file, text)) continue;
+    const names = registered.get(resolve(file));
+    if (!mentionsGrpc(file, text) && !names) continue;
     if (languageOf(file) === 'go') {
       const report = await lintGoReport(file, text);
       for (const f of report.findings) findings.push({ file: name, ...f });
       if (report.syntaxErrorLine !== null) problems?.push({ file: name, line: report.syntaxErrorLine, message: 'syntax error: the file does not parse, so what follows it may have gone unchecked' });
       continue;
     }
-    for (const f of await analyze(file, text)) findings.push({ file: name, ...f });
+    for (const f of await analyze(file, text, names)) findings.push({ file: name, ...f });
   }
   return findings;
+}
+
+/**
+ * What the TS/JS files among `files` pass to addService from each other (absolute path → names):
+ * handlers in modules of their own, which need not import grpc. Unreadable files are left to the
+ * main pass to report.
+ */
+export function handlerRegistrations(files: string[]): Map<string, HandlerNames> {
+  const known = new Set(files.filter((f) => languageOf(f) && languageOf(f) !== 'go').map((f) => resolve(f)));
+  const out = new Map<string, HandlerNames>();
+  for (const file of known) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!text.includes('addService') || !mentionsGrpc(file, text)) continue;
+    for (const [specifier, names] of registrationsIn(parseTs(file, text))) {
+      const target = resolveRelative(file, specifier, known);
+      if (!target) continue;
+      const had = out.get(target);
+      out.set(target, names === '*' || had === '*' ? '*' : new Set([...(had ?? []), ...names]));
+    }
+  }
+  return out;
+}
+
+/** For `fix` on one file: what the files beside it and one directory up register from it. */
+export function registrationsNear(file: string): HandlerNames | undefined {
+  const dir = dirname(resolve(file));
+  const near: string[] = [];
+  for (const d of new Set([dir, dirname(dir)])) {
+    try {
+      for (const e of readdirSync(d)) if (languageOf(e) && languageOf(e) !== 'go') near.push(join(d, e));
+    } catch { /* unreadable: nothing registered from there */ }
+  }
+  return handlerRegistrations([...near, resolve(file)]).get(resolve(file));
 }

@@ -3,6 +3,7 @@
 import ts from 'typescript';
 import type { ChangedRegion } from './documentAnalysis';
 import { Spellings } from './spellings';
+import { exportedImplementations, type HandlerNames } from './tsHandlerModules';
 import type { Finding, FixKind, Language } from './types';
 
 export const GRPC_MODULE = '@grpc/grpc-js';
@@ -23,6 +24,11 @@ export interface GrpcImports {
    */
   serverClasses: Set<string>;
   serverFactories: Set<string>;
+}
+
+/** A handler module's imports: none of grpc's. */
+function noImports(): GrpcImports {
+  return { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false, serverClasses: new Set(), serverFactories: new Set() };
 }
 
 /** Packages that build a grpc-js server: package → [exported name, how it is called]. */
@@ -99,7 +105,7 @@ function isRequireOfGrpc(e: ts.Expression | undefined): boolean {
 }
 
 export function grpcImports(sf: ts.SourceFile): GrpcImports | null {
-  const out: GrpcImports = { namespaces: [], named: new Map(), lastImportEnd: -1, usesEsm: false, serverClasses: new Set(), serverFactories: new Set() };
+  const out = noImports();
   let found = false;
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st)) {
@@ -265,7 +271,7 @@ interface FileScan {
  * One walk over the parts of the file that spell addService, new or implements: addService
  * calls, service classes and `new Server(...)` expressions.
  */
-function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings): FileScan {
+function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings, registered?: HandlerNames): FileScan {
   const declarations = new Declarations(sf, spellings);
   const implementations: ts.Node[] = [];
   const servers: Array<ts.NewExpression | ts.CallExpression> = [];
@@ -303,10 +309,14 @@ function scanFile(sf: ts.SourceFile, imports: GrpcImports, spellings: Spellings)
     }
   });
   // class TypedServer extends grpc.Server { … }: its instances are servers too.
-  const subclasses = new Set(classes.filter((c) => c.name && c.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword && h.types.some((t) => isServerClass(t.expression)))).map((c) => (c.name as ts.Identifier).text));
+  // One whose constructor takes no options builds them itself: nothing to judge where it is made.
+  const takesOptions = (c: ts.ClassDeclaration | ts.ClassExpression) => !c.members.some((m) => ts.isConstructorDeclaration(m) && m.parameters.length === 0);
+  const subclasses = new Set(classes.filter((c) => c.name && takesOptions(c) && c.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword && h.types.some((t) => isServerClass(t.expression)))).map((c) => (c.name as ts.Identifier).text));
   for (const n of newOfName) if (subclasses.has((n.expression as ts.Identifier).text)) servers.push(n);
   servers.sort((a, b) => a.pos - b.pos);
   const handlers = new Set<ts.FunctionLikeDeclaration>(typed);
+  // Exports another file passes to addService (tsHandlerModules.ts).
+  if (registered) for (const impl of exportedImplementations(sf, registered)) ts.isMethodDeclaration(impl) ? handlers.add(impl) : implementations.push(impl);
   for (const impl of implementations) for (const h of handlersOf(declarations, impl)) handlers.add(h);
   return { handlers: [...handlers], servers, declarations };
 }
@@ -543,12 +553,16 @@ function rangeOf(sf: ts.SourceFile, start: number, end: number): Finding['range'
   return { start: { line: s.line, column: s.character }, end: { line: e.line, column: e.character } };
 }
 
-export function analyzeTsSource(sf: ts.SourceFile, language: Language): TsFinding[] {
-  const imports = grpcImports(sf);
+/**
+ * A file's findings. `registered`: what other files pass to addService from this module (lint
+ * knows it; tsHandlerModules.ts), so a handler module with no grpc import is analysed too.
+ */
+export function analyzeTsSource(sf: ts.SourceFile, language: Language, registered?: HandlerNames): TsFinding[] {
+  const imports = grpcImports(sf) ?? (registered ? noImports() : null);
   if (!imports) return [];
   const findings: TsFinding[] = [];
   const spellings = new Spellings(sf.text);
-  const scanned = scanFile(sf, imports, spellings);
+  const scanned = scanFile(sf, imports, spellings, registered);
   for (const fn of scanned.handlers) {
     const site = analyzeHandler(fn);
     if (!site) continue;

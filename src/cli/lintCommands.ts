@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fixText, goHelperDeclaredIn } from '../analysis/analyzer';
 import { GO_UNTIL_DONE } from '../analysis/goFixes';
-import { lintPaths, unreadable, type FileProblem } from '../analysis/lint';
+import { lintPaths, registrationsNear, unreadable, type FileProblem } from '../analysis/lint';
 import { ALL_FIXES, DEFAULT_FIX_OPTIONS, type FixKind } from '../analysis/types';
 import { errorMessage } from '../inspector/errors';
 import { parseDuration } from '../model/listJson';
@@ -94,7 +94,7 @@ export async function runFix(argv: string[]): Promise<number> {
     options.goUntilDoneDeclaredElsewhere = await goHelperDeclaredIn(siblings, file, GO_UNTIL_DONE);
     options.goVersion = moduleGoVersion(dir) ?? undefined;
   }
-  const fixed = await fixText(file, text, { line: line - 1 }, pattern, options);
+  const fixed = await fixText(file, text, { line: line - 1, registered: registrationsNear(file) }, pattern, options);
   if (args.switches.has('--write')) {
     writeFileSync(file, fixed);
     process.stderr.write(`Fixed ${file}:${line} (${pattern}).\n`);

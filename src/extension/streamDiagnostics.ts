@@ -3,6 +3,7 @@
 // incrementally. An analysis that takes long is written to the log.
 import * as vscode from 'vscode';
 import type { DocumentAnalysis } from '../analysis/documentAnalysis';
+import type { HandlerNames } from '../analysis/tsHandlerModules';
 import type { Finding, RuleId } from '../analysis/types';
 import type { AnalysisLoader } from './analysisLoader';
 import type { Log } from './log';
@@ -31,6 +32,8 @@ export class StreamDiagnostics implements vscode.Disposable {
   private readonly versions = new Map<string, number>();
   /** Per open document: its previous text and syntax tree, for incremental re-parsing. */
   private readonly documents = new Map<string, DocumentAnalysis>();
+  /** Per document: what registers it from beside it; null when nothing does (asked once). */
+  private readonly registered = new Map<string, HandlerNames | null>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly loader: AnalysisLoader, private readonly settings: SettingsWatcher, private readonly log: Log) {
@@ -45,6 +48,11 @@ export class StreamDiagnostics implements vscode.Disposable {
 
   findingsFor(uri: vscode.Uri): Finding[] {
     return this.findings.get(uri.toString()) ?? [];
+  }
+
+  /** What files beside this module pass to addService from it (read once per open document). */
+  registeredFor(uri: vscode.Uri): HandlerNames | undefined {
+    return this.registered.get(uri.toString()) ?? undefined;
   }
 
   private refreshAll(): void {
@@ -66,7 +74,13 @@ export class StreamDiagnostics implements vscode.Disposable {
     const text = doc.getText();
     if (!config.diagnosticsEnabled) return this.clear(doc.uri);
     const analysis = this.loader.get();
-    if (!analysis.mentionsGrpc(doc.fileName, text)) return this.clear(doc.uri);
+    // A module that never names grpc is analysed when a file beside it passes it to addService.
+    let registered = this.registered.get(key);
+    if (registered === undefined && !analysis.mentionsGrpc(doc.fileName, text)) {
+      registered = doc.uri.scheme === 'file' ? (analysis.registrationsNear(doc.fileName) ?? null) : null;
+      this.registered.set(key, registered);
+    }
+    if (!analysis.mentionsGrpc(doc.fileName, text) && !registered) return this.clear(doc.uri);
     const version = doc.version;
     this.versions.set(key, version);
     const started = performance.now();
@@ -76,7 +90,7 @@ export class StreamDiagnostics implements vscode.Disposable {
       let document = this.documents.get(key);
       if (!document || document.fileName !== doc.fileName) {
         document?.dispose();
-        document = new analysis.DocumentAnalysis(doc.fileName);
+        document = new analysis.DocumentAnalysis(doc.fileName, registered ?? undefined);
         this.documents.set(key, document);
       }
       found = await document.update(text);
@@ -110,6 +124,7 @@ export class StreamDiagnostics implements vscode.Disposable {
     this.findings.delete(key);
     this.documents.get(key)?.dispose();
     this.documents.delete(key);
+    this.registered.delete(key);
   }
 
   dispose(): void {

@@ -31,7 +31,7 @@ export class StreamFixProvider implements vscode.CodeActionProvider {
       if (!f) continue;
       for (const kind of f.fixes) {
         try {
-          const edits = await this.loader.get().fixEdits(doc.fileName, doc.getText(), { line: f.range.start.line, rule: f.rule }, kind as FixKind, options);
+          const edits = await this.loader.get().fixEdits(doc.fileName, doc.getText(), { line: f.range.start.line, rule: f.rule, registered: this.diagnostics.registeredFor(doc.uri) }, kind as FixKind, options);
           const action = new vscode.CodeAction(FIX_TITLES[kind as FixKind](options), vscode.CodeActionKind.QuickFix);
           action.diagnostics = [diag];
           action.edit = new vscode.WorkspaceEdit();
