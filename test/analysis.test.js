@@ -58,7 +58,7 @@ async function runFixtures(lang) {
   return { summary, outputs };
 }
 
-test('Go: findings on 18 shapes, and every fix is gofmt-clean, idempotent and as expected', async () => {
+test('Go: findings on every shape of test/fixtures/analysis/go, and every fix is gofmt-clean, idempotent and as expected', async () => {
   const { summary, outputs } = await runFixtures('go');
   assert.ok(Object.keys(summary).length >= 15);
   for (const clean of ['client_loop.go', 'not_grpc_recv.go', 'no_grpc_import.go', 'newserver_with_keepalive.go']) assert.deepEqual(summary[clean], [], clean);

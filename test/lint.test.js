@@ -72,6 +72,21 @@ test('a handler in a module of its own, with no grpc import, is found from the f
   assert.deepEqual(JSON.parse(after.stdout || '[]').map((f) => path.basename(f.file)), ['chat.js']);
 });
 
+test('a range over a channel that a method of another file returns is a wait; a range over a slice a method returns is not', async () => {
+  const r = await cli(['lint', path.join(FIX, 'gomod', 'channels'), '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).map((f) => `${path.basename(f.file)}:${f.line} ${f.rule} [${f.fixes}]`), ['watch.go:15 stream-wait-ignores-context [select-context]']);
+  // The file alone cannot tell what Subscribe returns: no finding rather than a guess.
+  const alone = await cli(['lint', path.join(FIX, 'gomod', 'channels', 'watch.go')]);
+  assert.equal(alone.code, 0, alone.stdout);
+  const { channelResults } = lib('analysis/goChannelMethods.js');
+  const facts = channelResults([
+    'package a\n\nfunc (q *Q) Subscribe() (<-chan int, func()) {\n\treturn nil, nil\n}\n\nfunc Events[T any](n int) chan T {\n\treturn nil\n}\n',
+    'package b\n\nfunc (r *R) Subscribe() ([]int, func()) {\n\treturn nil, nil\n}\n\nfunc (r *R) Updates() (ch <-chan int, err error) {\n\treturn\n}\n',
+  ]);
+  assert.deepEqual([facts.get('Subscribe/2'), facts.get('Events/1'), facts.get('Updates/2')], [false, true, true], 'a slice-returning namesake makes Subscribe unknown');
+});
+
 test('lint walks a tree with a link back up it and a broken link: each directory once, the broken link skipped', async () => {
   const dir = path.join(TMP, 'links');
   fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { declaresHelper, GO_HELPER_NAME, goFixEdits } from './goFixes';
 import { analyzeWhole } from './documentAnalysis';
 import { goParser, goParseText, restoreNewCalls } from './goParser';
 import { goLintSpans, toRanges } from './goRegions';
-import { analyzeGoTree } from './goRules';
+import { analyzeGoTree, type GoFacts } from './goRules';
 import type { Node } from 'web-tree-sitter';
 import { withLineEndingsOf } from './textLines';
 import { tsFixEdits } from './tsFixes';
@@ -53,7 +53,7 @@ function firstSyntaxError(root: Node): number | null {
 }
 
 /** A Go file's findings, and the line of its first syntax error when it does not parse. */
-export async function lintGoReport(fileName: string, text: string, worthSkipping?: number): Promise<{ findings: Finding[]; syntaxErrorLine: number | null }> {
+export async function lintGoReport(fileName: string, text: string, worthSkipping?: number, facts?: GoFacts): Promise<{ findings: Finding[]; syntaxErrorLine: number | null }> {
   const parser = await goParser();
   const spans = goLintSpans(text, worthSkipping);
   const parsed = goParseText(text);
@@ -65,7 +65,7 @@ export async function lintGoReport(fileName: string, text: string, worthSkipping
   tree ??= parser.parse(parsed);
   if (!tree) throw new AnalysisError(`could not parse ${fileName}`);
   try {
-    return { findings: analyzeGoTree(tree, text).map(publicFinding), syntaxErrorLine: firstSyntaxError(tree.rootNode) };
+    return { findings: analyzeGoTree(tree, text, facts).map(publicFinding), syntaxErrorLine: firstSyntaxError(tree.rootNode) };
   } finally {
     tree.delete();
   }

@@ -3,7 +3,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { goImportEdits } from './goImports';
 import type { GoFinding, GoNewServer, GoRecvLoop, GoStreamWait } from './goRules';
-import { descendants, resultShape } from './goSyntax';
+import { descendants, receiveFixBlocker, resultShape, statementsAfter } from './goSyntax';
 import { lineIndent, lineStartOf } from './textLines';
 import { AnalysisError, type FixKind, type FixOptions, type TextEdit } from './types';
 
@@ -130,11 +130,33 @@ function selectContext(source: string, tree: Tree, site: GoStreamWait, options: 
   }
   const shape = resultShape(site.fn);
   if (shape === 'other') throw new AnalysisError('the enclosing function returns more than an error; add the case by hand');
+  if (site.wait === 'receive') return receiveInSelect(source, tree, site, shape === 'error' ? `return status.FromContextError(${ctx}.Err()).Err()` : 'return');
   const open = source.indexOf('{', site.node.startIndex);
   const indent = lineIndent(source, site.node.startIndex);
   const ret = shape === 'error' ? `return status.FromContextError(${ctx}.Err()).Err()` : 'return';
   const edits: TextEdit[] = [{ start: open + 1, end: open + 1, newText: `\n${indent}case <-${ctx}.Done():\n${indent}\t${ret}` }];
   return shape === 'error' ? [...edits, ...goImportEdits(source, tree.rootNode, ['google.golang.org/grpc/status'])] : edits;
+}
+
+/**
+ * `v := <-ch` then the rest of the loop body becomes a select whose receive case holds that rest:
+ * `select { case <-ctx.Done(): return …; case v := <-ch: …rest… }`. Not where the rest breaks
+ * out of the loop (in a select, break would end the select) or holds a raw string (re-indented).
+ */
+function receiveInSelect(source: string, tree: Tree, site: GoStreamWait, ret: string): TextEdit[] {
+  const st = site.statement;
+  if (!st || !site.loop) throw new AnalysisError('the receive is not a statement of the loop');
+  const why = receiveFixBlocker(site.loop, st);
+  if (why) throw new AnalysisError(`${why}; add the case by hand`);
+  const rest = statementsAfter(site.loop, st);
+  const end = rest.length > 0 ? rest[rest.length - 1].endIndex : st.endIndex;
+  const moved = rest.length > 0 ? source.slice(source.lastIndexOf('\n', rest[0].startIndex) + 1, end) : '';
+  const indent = lineIndent(source, st.startIndex);
+  const ctx = `${site.streamExpr}.Context()`;
+  const inner = moved ? '\n' + moved.split('\n').map((l) => (l.trim() ? `\t${l}` : l)).join('\n') : '';
+  const text = `select {\n${indent}case <-${ctx}.Done():\n${indent}\t${ret}\n${indent}case ${st.text}:${inner}\n${indent}}`;
+  const edits: TextEdit[] = [{ start: st.startIndex, end, newText: text }];
+  return ret.startsWith('return status') ? [...edits, ...goImportEdits(source, tree.rootNode, ['google.golang.org/grpc/status'])] : edits;
 }
 
 function identifiersIn(node: Node): Set<string> {

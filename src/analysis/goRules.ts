@@ -3,8 +3,9 @@
 // A stream is a server stream by its declared type (a handler's parameter, a helper's parameter,
 // a struct field), never by what the loop around it looks like: client streams are never findings.
 import type { Node, Tree } from 'web-tree-sitter';
-import { importName, importSpecs, parametersOf, resultShape } from './goSyntax';
+import { importName, importSpecs, parametersOf, resultShape, receiveFixBlocker, statementsOf } from './goSyntax';
 import { takesServerStream } from './goRegions';
+import type { ChannelResults } from './goChannelMethods';
 import { Spellings } from './spellings';
 import type { Finding, FixKind } from './types';
 
@@ -27,10 +28,13 @@ export interface GoNewServer {
 /** A server-streaming loop that waits on a channel between sends, never on the stream's context. */
 export interface GoStreamWait {
   kind: 'stream-wait';
-  /** range: `for v := range ch`; select: a select with receive cases and no Done() case. */
-  wait: 'range' | 'select';
-  /** The ranged channel expression, or the select statement. */
+  /** range: `for v := range ch`; select: a select with receive cases and no Done() case; receive: `v := <-ch` in a `for {}`. */
+  wait: 'range' | 'select' | 'receive';
+  /** The ranged or received channel expression, or the select statement. */
   node: Node;
+  /** For a receive: its statement, and the loop whose body holds it. */
+  statement?: Node;
+  loop?: Node;
   streamExpr: string;
   fn: Node;
 }
@@ -239,13 +243,18 @@ function typeOfIdentifier(name: string, fns: Node[], cache: Map<number, Array<{ 
  * The findings of a tree parsed from `text`. Spellings are looked up in the text itself: the
  * root node starts at the first token, after any blank lines or byte-order mark.
  */
-export function analyzeGoTree(tree: Tree, text: string): GoFinding[] {
-  const root = tree.rootNode;
-  // No gRPC import needed: handler files often import only their generated package.
-  return findGo(new Spellings(text), new TokenLocator(root), importSpecs(root), root, text);
+/** What `lint` knows from the other files it walks (goChannelMethods.ts); the editor has none. */
+export interface GoFacts {
+  channelResults?: ChannelResults;
 }
 
-function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: Node, text: string): GoFinding[] {
+export function analyzeGoTree(tree: Tree, text: string, facts: GoFacts = {}): GoFinding[] {
+  const root = tree.rootNode;
+  // No gRPC import needed: handler files often import only their generated package.
+  return findGo(new Spellings(text), new TokenLocator(root), importSpecs(root), root, text, facts);
+}
+
+function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: Node, text: string, facts: GoFacts): GoFinding[] {
   const findings: GoFinding[] = [];
   const params = new Map<number, Array<{ name: string; type: string }>>();
   let fields: Map<string, string[]> | null = null;
@@ -333,7 +342,7 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
     const operand = at.selector.childForFieldName('operand');
     if (!operand || !isStreamOf(operand, fns, SENDING_STREAM_TYPE)) continue;
     // The handler is the outermost function: a done channel may be bound there, outside a goroutine's literal.
-    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], text, fns[fns.length - 1]));
+    waits.set(loop.startIndex, streamWaitOf(loop, operand.text, fns[0], text, fns[fns.length - 1], facts));
   }
   // Loops that send through a helper (`srv.sendDevices(stream)`) or a closure of the handler
   // (`send := func(…) { stream.Send(…) }`) rather than calling Send themselves.
@@ -367,19 +376,19 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
           if (f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === stream) return false;
           return (c.childForFieldName('arguments')?.namedChildren ?? []).some((a) => a?.type === 'identifier' && a.text === stream);
         });
-        if (sends) waits.set(loop.startIndex, streamWaitOf(loop, stream, fn, text, fn));
+        if (sends) waits.set(loop.startIndex, streamWaitOf(loop, stream, fn, text, fn, facts));
       }
     }
   }
   for (const site of waits.values()) {
     if (!site) continue;
-    const what = site.wait === 'range' ? `ranging over ${site.node.text}` : 'in a select with no case for the stream\'s context';
+    const what = site.wait === 'range' ? `ranging over ${site.node.text}` : site.wait === 'receive' ? `receiving from ${site.node.text}` : 'in a select with no case for the stream\'s context';
     findings.push({
       rule: 'stream-wait-ignores-context',
       language: 'go',
-      range: toRange(site.wait === 'range' ? site.node : (site.node.child(0) ?? site.node)),
+      range: toRange(site.wait === 'select' ? (site.node.child(0) ?? site.node) : site.node),
       message: `This handler waits between sends ${what}, never on ${site.streamExpr}.Context().Done(): once the client is gone (cancelled, past its deadline, or a dead connection found by keepalive) it goes on waiting here until the next value comes, and its goroutine and whatever feeds it stay.`,
-      fixes: resultShape(site.fn) === 'other' && site.wait === 'select' ? [] : ['select-context'],
+      fixes: (resultShape(site.fn) === 'other' && site.wait !== 'range') || (site.wait === 'receive' && site.loop && site.statement && receiveFixBlocker(site.loop, site.statement)) ? [] : ['select-context'],
       site,
     });
   }
@@ -459,13 +468,27 @@ function isTimerChannel(ch: Node): boolean {
   return ch.type === 'call_expression' && /(?:^|\.)(?:After|Tick)$/.test(ch.childForFieldName('function')?.text ?? '');
 }
 
-/** Declared as a channel where the reader can see it: made or declared in the function, a parameter, or a struct field of the file. */
-function isKnownChannel(e: Node, fn: Node, fileText: string): boolean {
+/**
+ * Declared as a channel where the reader can see it: made or declared in the function, a
+ * parameter, a struct field of the file, or the result of a call whose every declaration `lint`
+ * saw returns a channel first (`eventC, closer := q.Subscribe()`, `range q.Events()`).
+ */
+function isKnownChannel(e: Node, fn: Node, fileText: string, facts: GoFacts): boolean {
   const chanType = /^(?:<-\s*)?chan\b/;
+  const returnsChannel = (method: string, results: number) => facts.channelResults?.get(`${method}/${results}`) === true;
+  if (e.type === 'call_expression') {
+    const callee = e.childForFieldName('function');
+    const method = callee?.type === 'selector_expression' ? callee.childForFieldName('field')?.text : callee?.type === 'identifier' ? callee.text : null;
+    return !!method && returnsChannel(method, 1);
+  }
   if (e.type === 'identifier') {
     const name = e.text;
     if (parametersOf(fn).some((p) => p.name === name && chanType.test(p.type))) return true;
-    return new RegExp(`\\b${name}\\s*:?=\\s*make\\(\\s*(?:<-\\s*)?chan\\b|\\bvar\\s+${name}\\s+(?:<-\\s*)?chan\\b`).test(fn.text);
+    if (new RegExp(`\\b${name}\\s*:?=\\s*make\\(\\s*(?:<-\\s*)?chan\\b|\\bvar\\s+${name}\\s+(?:<-\\s*)?chan\\b`).test(fn.text)) return true;
+    if (!facts.channelResults) return false;
+    // `name[, other…] := x.Method(…)`: the first result of Method.
+    const assigned = new RegExp(`(?:^|[\\s(])${name}((?:\\s*,\\s*\\w+)*)\\s*:?=\\s*(?:[\\w.]+\\.)?(\\w+)(?:\\[[^\\]\\n]*\\])?\\(`, 'm').exec(fn.text);
+    return !!assigned && returnsChannel(assigned[2], 1 + (assigned[1].match(/,/g)?.length ?? 0));
   }
   if (e.type === 'selector_expression') {
     // Struct fields of that name in the file, read from its text (their types need not be parsed):
@@ -484,11 +507,11 @@ function isKnownChannel(e: Node, fn: Node, fileText: string): boolean {
  * (and without a default or a timer, which wake it anyway). Null when it waits on nothing that
  * could block forever, or when what it ranges over is not known to be a channel.
  */
-function streamWaitOf(loop: Node, streamExpr: string, fn: Node, fileText: string, outer: Node = fn): GoStreamWait | null {
+function streamWaitOf(loop: Node, streamExpr: string, fn: Node, fileText: string, outer: Node, facts: GoFacts): GoStreamWait | null {
   const range = loop.namedChildren.find((c) => c?.type === 'range_clause');
   if (range) {
     const right = range.childForFieldName('right');
-    if (!right || !isKnownChannel(right, fn, fileText)) return null;
+    if (!right || !isKnownChannel(right, fn, fileText, facts) || fromContext(right, outer.text)) return null;
     // Fed by this handler's own Recv loop and closed by it: the range ends when the stream does.
     if (fn.text.includes(`close(${right.text})`) && fn.text.includes(`${streamExpr}.Recv(`)) return null;
     return { kind: 'stream-wait', wait: 'range', node: right, streamExpr, fn };
@@ -504,6 +527,15 @@ function streamWaitOf(loop: Node, streamExpr: string, fn: Node, fileText: string
       .filter((ch): ch is Node => !!ch);
     if (reads.length === 0 || reads.some((ch) => isDoneChannel(ch, outer.text) || isTimerChannel(ch) || fromContext(ch, outer.text))) continue;
     return { kind: 'stream-wait', wait: 'select', node: sel, streamExpr, fn };
+  }
+  // A bare receive in the loop (`v := <-ch`, `v, ok := <-ch`, `<-ch`), outside any select.
+  if (!loop.namedChildren.some((c) => c?.type === 'for_clause' || c?.type === 'range_clause')) {
+    for (const st of statementsOf(loop.childForFieldName('body'))) {
+      const e = st?.type === 'short_var_declaration' || st?.type === 'assignment_statement' ? st.childForFieldName('right')?.namedChild(0) : st?.type === 'expression_statement' ? st.namedChild(0) : null;
+      const ch = receivedFrom(e);
+      if (!ch || isDoneChannel(ch, outer.text) || isTimerChannel(ch) || fromContext(ch, outer.text) || !isKnownChannel(ch, fn, fileText, facts)) continue;
+      return { kind: 'stream-wait', wait: 'receive', node: ch, statement: st as Node, loop, streamExpr, fn };
+    }
   }
   return null;
 }

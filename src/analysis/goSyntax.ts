@@ -66,3 +66,33 @@ export function importsAny(specs: Node[], prefix: string): boolean {
     return p === prefix || p.startsWith(prefix + '/');
   });
 }
+
+/** The statements of a block (tree-sitter-go holds them in one statement_list). */
+export function statementsOf(block: Node | null | undefined): Node[] {
+  const kids = (block?.namedChildren ?? []).filter((c): c is Node => !!c);
+  return kids.length === 1 && kids[0].type === 'statement_list' ? kids[0].namedChildren.filter((c): c is Node => !!c) : kids;
+}
+
+/** The statements of a loop's body after `st`. */
+export function statementsAfter(loop: Node, st: Node): Node[] {
+  const stmts = statementsOf(loop.childForFieldName('body'));
+  return stmts.slice(stmts.findIndex((c) => c.startIndex === st.startIndex) + 1);
+}
+
+/** A `break` that would end the loop these statements are in: not one of an inner for, switch or select. */
+function breaksLoop(n: Node): boolean {
+  if (n.type === 'break_statement') return n.namedChildCount === 0;
+  if (['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement', 'func_literal'].includes(n.type)) return false;
+  return n.namedChildren.some((c) => !!c && breaksLoop(c));
+}
+
+/**
+ * Why a loop's `v := <-ch` cannot become a select that holds the rest of the body, or null:
+ * a break there would end the select instead of the loop, and a raw string would be re-indented.
+ */
+export function receiveFixBlocker(loop: Node, st: Node): string | null {
+  const rest = statementsAfter(loop, st);
+  if (rest.some(breaksLoop)) return 'a break after the receive would end the select instead of the loop';
+  if (rest.some((r) => r.text.includes('`'))) return 'the rest of the loop holds a raw string, which moving would re-indent';
+  return null;
+}

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { analyze, lintGoReport, mentionsGrpc } from './analyzer';
 import { registrationsIn, resolveRelative, type HandlerNames } from './tsHandlerModules';
+import { ChannelResultsCollector } from './goChannelMethods';
+import type { GoFacts } from './goRules';
 import { parseTs } from './tsRules';
 import { languageOf, type Finding } from './types';
 
@@ -70,7 +72,10 @@ export interface FileProblem {
 export async function lintPaths(paths: string[], cwd = process.cwd(), problems?: FileProblem[]): Promise<FileFinding[]> {
   const findings: FileFinding[] = [];
   const files = collectFiles(paths);
-  const registered = handlerRegistrations(files);
+  // One read of every file: what the rules need to know across files (channel-returning
+  // declarations, addService registrations) is gathered, and the texts worth analysing kept.
+  const kept = new Map<string, string>();
+  const channels = new ChannelResultsCollector();
   for (const file of files) {
     let text: string;
     try {
@@ -78,15 +83,23 @@ export async function lintPaths(paths: string[], cwd = process.cwd(), problems?:
     } catch (e) {
       throw unreadable(file, e);
     }
+    if (languageOf(file) === 'go') channels.add(text);
+    if (text.includes('\0') || mentionsGrpc(file, text)) kept.set(file, text);
+  }
+  const registered = handlerRegistrations(files, (f) => kept.get(f) ?? null);
+  const goFacts: GoFacts = { channelResults: channels.result() };
+  for (const file of files) {
+    const names = registered.get(resolve(file));
+    let text = kept.get(file);
+    if (text === undefined && names) text = readFileSync(file, 'utf8');
+    if (text === undefined) continue;
     const name = relative(cwd, file) || file;
     if (text.includes('\0')) {
       problems?.push({ file: name, line: null, message: 'not a text file (it holds NUL bytes), so it was not analysed' });
       continue;
     }
-    const names = registered.get(resolve(file));
-    if (!mentionsGrpc(file, text) && !names) continue;
     if (languageOf(file) === 'go') {
-      const report = await lintGoReport(file, text);
+      const report = await lintGoReport(file, text, undefined, goFacts);
       for (const f of report.findings) findings.push({ file: name, ...f });
       if (report.syntaxErrorLine !== null) problems?.push({ file: name, line: report.syntaxErrorLine, message: 'syntax error: the file does not parse, so what follows it may have gone unchecked' });
       continue;
@@ -101,19 +114,15 @@ export async function lintPaths(paths: string[], cwd = process.cwd(), problems?:
  * handlers in modules of their own, which need not import grpc. Unreadable files are left to the
  * main pass to report.
  */
-export function handlerRegistrations(files: string[]): Map<string, HandlerNames> {
-  const known = new Set(files.filter((f) => languageOf(f) && languageOf(f) !== 'go').map((f) => resolve(f)));
+export function handlerRegistrations(files: string[], textOf: (file: string) => string | null): Map<string, HandlerNames> {
+  const tsFiles = files.filter((f) => languageOf(f) && languageOf(f) !== 'go');
+  const known = new Set(tsFiles.map((f) => resolve(f)));
   const out = new Map<string, HandlerNames>();
-  for (const file of known) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!text.includes('addService') || !mentionsGrpc(file, text)) continue;
+  for (const file of tsFiles) {
+    const text = textOf(file);
+    if (text === null || !text.includes('addService') || !mentionsGrpc(file, text)) continue;
     for (const [specifier, names] of registrationsIn(parseTs(file, text))) {
-      const target = resolveRelative(file, specifier, known);
+      const target = resolveRelative(resolve(file), specifier, known);
       if (!target) continue;
       const had = out.get(target);
       out.set(target, names === '*' || had === '*' ? '*' : new Set([...(had ?? []), ...names]));
@@ -131,5 +140,12 @@ export function registrationsNear(file: string): HandlerNames | undefined {
       for (const e of readdirSync(d)) if (languageOf(e) && languageOf(e) !== 'go') near.push(join(d, e));
     } catch { /* unreadable: nothing registered from there */ }
   }
-  return handlerRegistrations([...near, resolve(file)]).get(resolve(file));
+  const read = (f: string): string | null => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  return handlerRegistrations([...near, resolve(file)], read).get(resolve(file));
 }
