@@ -140,16 +140,20 @@ class TokenLocator {
 /**
  * Whether every option given to grpc.NewServer is visible here as a grpc option call
  * (`grpc.Creds(…)`), directly or through a slice built in the function (`opts :=
- * []grpc.ServerOption{…}`, `opts = append(opts, …)`). An option from anywhere else (a helper, a
- * field, another package: etcd's embed, temporal's injected options) may hold keepalive: no finding.
+ * []grpc.ServerOption{…}`, `var opts []grpc.ServerOption`, `opts = append(opts, …)`), and whether
+ * one of them is `grpc.KeepaliveParams`. An option from anywhere else (a helper, a field, another
+ * package: etcd's embed, temporal's injected options) may hold keepalive: not visible, no finding.
  */
-function optionsVisible(call: Node, path: Node[], grpcName: string): boolean {
+function optionsVisible(call: Node, path: Node[], grpcName: string): { visible: boolean; keepalive: boolean } {
   const fn = [...path].reverse().find((n) => FUNCTION_TYPES.has(n.type));
+  let keepalive = false;
   const isGrpcOption = (e: Node | null): boolean => {
     if (!e) return false;
     if (e.type === 'call_expression') {
       const f = e.childForFieldName('function');
-      return f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === grpcName;
+      const ours = f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === grpcName;
+      if (ours && f?.childForFieldName('field')?.text === 'KeepaliveParams') keepalive = true;
+      return ours;
     }
     return false;
   };
@@ -174,6 +178,7 @@ function optionsVisible(call: Node, path: Node[], grpcName: string): boolean {
       if (seen.has(e.text)) return true; // opts = append(opts, …): the other assignments decide
       seen.add(e.text);
       const values: Node[] = [];
+      let declaredEmpty = false;
       for (const st of fn.descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec'])) {
         if (!st) continue;
         const left = st.childForFieldName('left') ?? st.childForFieldName('name');
@@ -181,17 +186,23 @@ function optionsVisible(call: Node, path: Node[], grpcName: string): boolean {
         const names = (left?.type === 'expression_list' ? left.namedChildren : [left]).map((n) => n?.text);
         const at = names.indexOf(e.text);
         if (at < 0) continue;
+        // `var opts []grpc.ServerOption`: an empty slice, filled (or not) by the appends seen here.
+        if (st.type === 'var_spec' && !right && st.childForFieldName('type')?.text === `[]${grpcName}.ServerOption`) {
+          declaredEmpty = true;
+          continue;
+        }
         const vals = right?.type === 'expression_list' ? right.namedChildren : [right];
         const v = vals[at];
         if (!v) return false; // declared without a value we can read, or from a call with several results
         values.push(v);
       }
-      return values.length > 0 && values.every((v) => sliceVisible(v));
+      return (values.length > 0 || declaredEmpty) && values.every((v) => sliceVisible(v));
     }
     return false;
   };
   const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a && a.type !== 'comment');
-  return args.every((a) => (a.type === 'variadic_argument' ? sliceVisible(a.namedChild(0)) : isGrpcOption(a)));
+  const visible = args.every((a) => (a.type === 'variadic_argument' ? sliceVisible(a.namedChild(0)) : isGrpcOption(a)));
+  return { visible, keepalive };
 }
 
 /** Field name → declared types, from the struct types of the file. */
@@ -394,11 +405,13 @@ function findGo(spelled: Spellings, locator: TokenLocator, specs: Node[], root: 
   }
 
   // server-without-keepalive
-  if (grpcName && !hasKeepalive) {
+  if (grpcName) {
     for (const o of spelled.of('NewServer')) {
       const call = locator.selectorAt(o, 'NewServer', true);
       if (!call?.call || call.selector.childForFieldName('operand')?.text !== grpcName) continue;
-      if (!optionsVisible(call.call, call.path, grpcName)) continue;
+      // Judged per server: keepalive given to another server of the file does not reach this one.
+      const options = optionsVisible(call.call, call.path, grpcName);
+      if (!options.visible || options.keepalive) continue;
       findings.push({
         rule: 'server-without-keepalive',
         language: 'go',
