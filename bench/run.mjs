@@ -1,6 +1,6 @@
 // npm run bench: every performance target of the issues, measured once and printed as ratios and
 // times. Machines here are shared and noisy: these are records for the README, not assertions.
-//   node bench/run.mjs [agent|streams|memory|attach|probe|lint|dashboard|extension|go|channelz|diagnostics ...] [--quick] [--json]
+//   node bench/run.mjs [agent|streams|memory|attach|probe|lint|dashboard|extension|go|channelz|diagnostics|vanished ...] [--quick] [--json]
 import { agentOverhead, printAgentOverhead } from './agentOverhead.mjs';
 import { attachBench, printAttach } from './attach.mjs';
 import { dashboardBench, printDashboard } from './dashboard.mjs';
@@ -11,6 +11,7 @@ import { killAll } from './lib.mjs';
 import { lintBench, printLint } from './lint.mjs';
 import { manyStreams, memoryFlat, printManyStreams, printMemoryFlat } from './manyStreams.mjs';
 import { printProbe, probeBench } from './probe.mjs';
+import { printVanishedClient, vanishedClientBench } from './vanishedClient.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -29,6 +30,7 @@ try {
   if (all || wanted.includes('go')) printGoLive((results.go = await goLiveBench()));
   if (all || wanted.includes('channelz')) printChannelz((results.channelz = await channelzBench()));
   if (all || wanted.includes('diagnostics')) printDiagnostics((results.diagnostics = await diagnosticsBench()));
+  if (all || wanted.includes('vanished')) printVanishedClient((results.vanished = await vanishedClientBench()));
 } finally {
   killAll();
 }

@@ -607,7 +607,7 @@ export function analyzeTsSource(sf: ts.SourceFile, language: Language, registere
       rule: 'server-without-keepalive',
       language,
       range: rangeOf(sf, n.getStart(sf), e.end),
-      message: "This gRPC server has no keepalive ('grpc.keepalive_time_ms'): grpc-js never notices a client that vanished without closing its connection, so the connection and any call open on it stay.",
+      message: "This gRPC server has no keepalive ('grpc.keepalive_time_ms'): grpc-js never notices a client that vanished without closing its connection (nor does Node, which sets no TCP keepalive), so the connection and any call open on it stay.",
       fixes: ['keepalive'],
       site: { kind: 'server', node: n, options },
     });
