@@ -74,9 +74,17 @@ test('the idle-timeout fix ends a frozen client with DEADLINE_EXCEEDED and leave
   server.kill();
 });
 
-test('the select-context fix: a subscription handler whose client went returns, and its goroutines go; unfixed, it waits on its channel for good', async () => {
-  const original = fs.readFileSync(path.join(MODULE, 'cmd', 'ingest', 'main.go'), 'utf8');
-  const file = path.join(TMP, 'main-subscribe.go');
+// The subscription loop as the fixture writes it (a range), and as a bare receive in a for loop.
+const RANGE_LOOP = 'for u := range updates {';
+const SHAPES = [
+  { shape: 'range', rewrite: (t) => t, fixedLooks: /for u := range untilDone\(stream\.Context\(\), updates\) \{/ },
+  { shape: 'receive', rewrite: (t) => t.replace(RANGE_LOOP, 'for {\n\t\tu := <-updates'), fixedLooks: /select \{\n\t\tcase <-stream\.Context\(\)\.Done\(\):\n\t\t\treturn status\.FromContextError\(stream\.Context\(\)\.Err\(\)\)\.Err\(\)\n\t\tcase u := <-updates:/ },
+];
+
+for (const { shape, rewrite, fixedLooks } of SHAPES) test(`the select-context fix (${shape}): a subscription handler whose client went returns, and its goroutines go; unfixed, it waits on its channel for good`, async () => {
+  const original = rewrite(fs.readFileSync(path.join(MODULE, 'cmd', 'ingest', 'main.go'), 'utf8'));
+  assert.ok(shape === 'range' || !original.includes(RANGE_LOOP), 'the loop was rewritten');
+  const file = path.join(TMP, `main-subscribe-${shape}.go`);
   fs.mkdirSync(TMP, { recursive: true });
   fs.writeFileSync(file, original);
   const lint = JSON.parse((await cli(['lint', file, '--json'])).stdout);
@@ -84,8 +92,8 @@ test('the select-context fix: a subscription handler whose client went returns, 
   assert.equal(waits.length, 1, 'the subscription loop is the one finding of its rule (the 64 kB sender waits on nothing)');
   const fixed = await cli(['fix', file, '--line', String(waits[0].line), '--pattern', 'select-context']);
   assert.equal(fixed.code, 0, fixed.stderr);
-  assert.match(fixed.stdout, /for u := range untilDone\(stream\.Context\(\), updates\) \{/);
-  for (const [name, text, goes] of [['unfixed-subscribe', original, false], ['fixed-subscribe', fixed.stdout, true]]) {
+  assert.match(fixed.stdout, fixedLooks);
+  for (const [name, text, goes] of [[`unfixed-subscribe-${shape}`, original, false], [`fixed-subscribe-${shape}`, fixed.stdout, true]]) {
     const bin = build(name, text);
     const server = spawnTracked(bin, ['server'], { stdio: ['pipe', 'pipe', 'pipe'] });
     try {
@@ -97,7 +105,8 @@ test('the select-context fix: a subscription handler whose client went returns, 
       // The client goes away: its connection closes and the server cancels the stream's context.
       client.kill();
       if (goes) {
-        // The range ends as when the channel closes, so the code after the loop runs (here: return nil).
+        // The range ends as when the channel closes, so the code after the loop runs (here: return
+        // nil); the select returns the context's status.
         const ended = await server.waitFor((e) => e.event === 'handler-returned', 20000, 'the handler to return');
         assert.equal(ended.method, '/grpc.testing.TestService/StreamingOutputCall');
         await until(async () => (await goroutines(server)).subscribers === 0, 10000, 'no goroutine left in the handler or untilDone');
