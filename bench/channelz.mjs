@@ -1,20 +1,13 @@
 // What reading channelz costs with 1,000 client connections on a real grpc-go server (the test
 // fixture with CHANNELZ=1): one full poll (GetServers, every GetServerSockets page, a GetSocket per
 // connection) in this process, and `grpc-streams list --channelz --json` end to end.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CLI, ROOT, fmt, median, require, run, start } from './lib.mjs';
+import { CLI, ROOT, buildIngest, fmt, median, require, run, start } from './lib.mjs';
 
 const CONNECTIONS = 1000;
 
 export async function channelzBench() {
-  const dir = path.join(ROOT, 'test', '.tmp', 'bench-channelz');
-  fs.mkdirSync(dir, { recursive: true });
-  const bin = path.join(dir, 'ingest');
-  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(ROOT, 'test', 'fixtures', 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`go build failed: ${b.stderr}`);
+  const bin = buildIngest('bench-channelz');
   const server = start(bin, ['server'], { env: { ...process.env, CHANNELZ: '1' } });
   const { port } = await server.waitFor((e) => e.event === 'listening');
   const clients = start(process.execPath, ['-e', `

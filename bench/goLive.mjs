@@ -3,26 +3,14 @@
 // size: the pprof dump's size and the time to fetch it, to parse it into handler calls, and
 // `grpc-streams list --pprof URL --json` end to end (a new process, as a user runs it); then the
 // pause Delve causes for one snapshot (`list --delve`: from its attach to its detach).
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CLI, ROOT, fmt, median, require, run, start } from './lib.mjs';
+import { CLI, buildIngest, fmt, median, require, run, start } from './lib.mjs';
 
 const { parseGoroutineDump } = require('../out/src/sources/goPprof/goroutineDump.js');
 const { handlerCalls } = require('../out/src/sources/goPprof/handlerCalls.js');
 const { readGoDelve } = require('../out/src/sources/goDelve/delveSource.js');
 
 const SIZES = [1000, 10000];
-
-function build() {
-  const dir = path.join(ROOT, 'test', '.tmp', 'bench-golive');
-  fs.mkdirSync(dir, { recursive: true });
-  const bin = path.join(dir, 'ingest');
-  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(ROOT, 'test', 'fixtures', 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`go build failed: ${b.stderr}`);
-  return bin;
-}
 
 /** The longest any of a stream of small requests (/debug/pprof/cmdline) waits while `path` is fetched once. */
 async function longestStall(port, path) {
@@ -103,7 +91,7 @@ async function one(bin, n) {
 }
 
 export async function goLiveBench() {
-  const bin = build();
+  const bin = buildIngest('bench-golive');
   const out = [];
   for (const n of SIZES) out.push(await one(bin, n));
   return out;

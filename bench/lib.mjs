@@ -1,5 +1,6 @@
 // Helpers for benchmarks: child processes (shared with the tests), medians.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,3 +32,13 @@ export const median = (xs) => {
 };
 
 export const fmt = (n, d = 1) => Number(n).toFixed(d);
+
+/** The ingest fixture (a real grpc-go server and its clients), built into test/.tmp/<dirName>. */
+export function buildIngest(dirName) {
+  const dir = path.join(ROOT, 'test', '.tmp', dirName);
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'ingest');
+  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(ROOT, 'test', 'fixtures', 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`go build failed: ${b.stderr}`);
+  return bin;
+}

@@ -5,10 +5,9 @@
 // its answers to TCP keepalive probes) reaches the servers, which see silence, as from a host that
 // is gone. Measured: how long until each server's handler ends. Needs root (ip netns).
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, fmt, start } from './lib.mjs';
+import { ROOT, buildIngest, fmt, start } from './lib.mjs';
 
 const NS = 'gsbench-vanish';
 const HOST = '10.79.0.1';
@@ -39,15 +38,6 @@ function tearDown() {
   sh(`ip netns del ${NS} 2>/dev/null; ip link del gsbv0 2>/dev/null`);
 }
 
-function buildGo() {
-  const dir = path.join(ROOT, 'test', '.tmp', 'bench-vanish');
-  fs.mkdirSync(dir, { recursive: true });
-  const bin = path.join(dir, 'ingest');
-  const b = spawnSync('go', ['build', '-o', bin, './cmd/ingest'], { cwd: path.join(ROOT, 'test', 'fixtures', 'analysis', 'gomod'), env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`go build failed: ${b.stderr}`);
-  return bin;
-}
-
 const NODE_CLIENT = `
 const grpc = require(${JSON.stringify(path.join(ROOT, 'node_modules', '@grpc', 'grpc-js'))});
 const c = new grpc.Client(process.argv[1], grpc.credentials.createInsecure());
@@ -58,7 +48,7 @@ setInterval(() => {}, 1 << 30);`;
 
 export async function vanishedClientBench() {
   if (process.getuid?.() !== 0 || sh('command -v ip').status !== 0) return { skipped: 'needs root and ip (network namespaces)' };
-  const bin = buildGo();
+  const bin = buildIngest('bench-vanish');
   setUp();
   const procs = [];
   try {
