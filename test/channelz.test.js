@@ -142,9 +142,13 @@ test('channelz without message times (grpc-go 1.63 to 1.81 store a count there):
  */
 async function channelzHolds(port, { healthyClient, frozenClient }) {
   const healthy = await healthyClient();
+  const healthyUp = await until(async () => { const d = await listJson(port); return d.connections.some((c) => c.openStreams >= 1) && d; }, 20000, 'the healthy client\'s stream');
+  const known = new Set(healthyUp.connections.map((c) => c.id));
   const frozen = await frozenClient();
   let many;
   try {
+    // Frozen once the server holds its stream: a client's "ready" or "sent" says only that it queued it.
+    await until(async () => (await listJson(port)).connections.some((c) => !known.has(c.id) && c.openStreams >= 1), 20000, 'the frozen client\'s stream open at the server');
     frozen.freeze();
     // Watched as the extension and `watch` do: C-core counts its own BDP pings as keepalives, so
     // a connection is judged by the pings sent since it was first seen, not by its total.
@@ -238,8 +242,10 @@ test('channelz of a real grpc-go server: frozen beside healthy, a closed connect
         return c;
       },
       frozenClient: async () => {
+        const arrived = server.next((e) => e.event === 'received' && e.method.endsWith('/StreamingInputCall'), 20000, 'the silent client\'s first message at the server');
         const c = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
         await c.waitFor((e) => e.event === 'sent', 20000);
+        await arrived;
         return c;
       },
     });
@@ -290,16 +296,28 @@ test('channelz of a real grpc-java server (ChannelzService): frozen beside healt
       healthyClient: () => startClient(port, 'chat', ['--chat-every', '200']),
       frozenClient: () => startClient(port, 'upload'),
     });
-    // 512 kB sent on Chat, then the client freezes itself unread: the echoes fill the window it
-    // grants the server (channelz.proto's local window, as grpc-java reports it).
+    // A client that writes 16 kB messages on Chat as fast as it may, frozen while the server is
+    // echoing: the echoes fill the window it grants the server (channelz.proto's local window, as
+    // grpc-java reports it).
+    const before = new Set((await listJson(port)).connections.map((c) => c.id));
     burst = spawnTracked(process.execPath, ['-e', `
       const grpc = require('@grpc/grpc-js');
       const c = new grpc.Client('127.0.0.1:${port}', grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
       const call = c.makeBidiStreamRequest('/demo.Ingest/Chat', (x) => x, (x) => x);
       call.on('error', () => {});
-      for (let i = 0; i < 511; i++) call.write(Buffer.alloc(1024, 97));
-      call.write(Buffer.alloc(1024, 97), () => setTimeout(() => process.kill(process.pid, 'SIGSTOP'), 20));
+      call.on('data', () => {});
+      const more = () => { while (call.write(Buffer.alloc(16384, 97))); };
+      call.on('drain', more);
+      more();
       setInterval(() => {}, 1 << 30);`], { cwd: ROOT });
+    const { ChannelzPoller } = lib('sources/channelz/channelzPoller.js');
+    const poller = await ChannelzPoller.start({ address: `127.0.0.1:${port}` }, 60000);
+    try {
+      await until(async () => (await poller.refresh()).connections.some((c) => !before.has(c.id) && c.messagesReceived >= 64), 30000, 'the burst client\'s messages at the server');
+    } finally {
+      await poller.close();
+    }
+    burst.freeze();
     const stuck = await until(async () => (await listJson(port)).connections.find((c) => c.reasons.includes('the client stopped reading: its flow-control window is 0')), 30000, 'the unread connection\'s window at 0');
     assert.equal(stuck.localWindow, 0);
     assert.ok(stuck.suspect);

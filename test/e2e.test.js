@@ -347,8 +347,11 @@ test('A Go process without pprof: Attach to Process lists it, asks before Delve 
   assert.equal(b.status, 0, b.stderr);
   const server = spawnTracked(bin, ['server']);
   const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  // Delve reads once, on request: the silent client's call must be at the server by then.
+  const arrived = server.next((e) => e.event === 'received' && e.method.endsWith('/StreamingInputCall'), 20000, 'the silent client\'s first message at the server');
   const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
   await silent.waitFor((e) => e.event === 'sent', 20000);
+  await arrived;
   const cs = await CodeServer.start({});
   try {
     const page = await cs.openBrowser();

@@ -83,8 +83,12 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
     assert.deepEqual(none.streams, []);
     assert.deepEqual(Object.keys(none).slice(0, 6), ['source', 'pid', 'node', 'grpcJs', 'servers', 'streams'], 'the same shape as a Node list');
     // A client stream and a bidi whose clients are frozen (SIGSTOP), and a server stream nobody reads.
+    // Frozen once the server has their first message ("sent" says only that it was queued).
+    const received = (method) => server.next((e) => e.event === 'received' && e.method.endsWith(method), 20000, `the server to receive ${method}'s first message`);
+    const silentArrived = received('/StreamingInputCall');
     const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
     await silent.waitFor((e) => e.event === 'sent', 20000);
+    await silentArrived;
     silent.freeze();
     const bidi = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'bidi']);
     await bidi.waitFor((e) => e.event === 'echoed', 20000);
@@ -254,10 +258,12 @@ test('list --delve PID: the handler goroutines of a Go process without pprof, an
   assert.equal(b.status, 0, b.stderr);
   const server = spawnTracked(bin, ['server']);
   const { port } = await server.waitFor((e) => e.event === 'listening', 20000);
+  const silentArrived = server.next((e) => e.event === 'received' && e.method.endsWith('/StreamingInputCall'), 20000, 'the silent client\'s first message at the server');
   const silent = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'silent']);
   const bidi = spawnTracked(bin, ['client', `127.0.0.1:${port}`, 'bidi']);
   try {
     await silent.waitFor((e) => e.event === 'sent', 20000);
+    await silentArrived;
     await bidi.waitFor((e) => e.event === 'echoed', 20000);
     silent.freeze();
     bidi.freeze();

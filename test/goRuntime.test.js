@@ -56,8 +56,10 @@ test('the idle-timeout fix ends a frozen client with DEADLINE_EXCEEDED and leave
   const normal = spawnTracked(bin, ['client', addr, 'normal']);
   assert.deepEqual(await normal.waitFor((e) => e.event === 'client-done', 20000), { event: 'client-done', code: 'OK', size: 30 });
   // A client that sends one message and freezes without closing anything.
+  const silentArrived = server.next((e) => e.event === 'received' && e.method.endsWith('/StreamingInputCall'), 20000, 'the silent client\'s first message at the server');
   const silent = spawnTracked(bin, ['client', addr, 'silent']);
   await silent.waitFor((e) => e.event === 'sent', 20000);
+  await silentArrived;
   silent.freeze();
   const during = await goroutines(server);
   const ended = await server.waitFor((e) => e.event === 'handler-returned' && e.code !== 'OK', 20000, 'the silent call to end');

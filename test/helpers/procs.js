@@ -40,6 +40,11 @@ function track(child, name) {
     events,
     exited,
     get stderr() { return stderr; },
+    /** The first event matching `pred` from now on (not one already seen). */
+    next(pred, timeoutMs = 20000, what = 'event') {
+      const from = events.length;
+      return this.waitFor((e) => events.indexOf(e) >= from && pred(e), timeoutMs, what);
+    },
     waitFor(pred, timeoutMs = 15000, what = 'event') {
       const hit = events.find(pred);
       if (hit) return Promise.resolve(hit);
