@@ -188,7 +188,12 @@ test('Attach to Process: the picker and the error name a wrapper\'s child, an in
     await until(async () => {
       const t = await statusText(page);
       return /gRPC 1 stream/.test(t) && !/removed|stale/.test(t);
-    }, 30000, 'the status bar to be live after Re-attach');
+    }, 30000, 'the status bar to be live after Re-attach').catch((e) => {
+      // Seen once in many runs: the server was gone when Re-attach signalled it. Say what it left.
+      let alive = true;
+      try { process.kill(pid, 0); } catch { alive = false; }
+      throw new Error(`${e.message}; server ${pid} ${alive ? 'runs' : 'is gone'}; its stderr: ${wrapper.stderr.slice(-2000) || '(none)'}`);
+    });
     await until(async () => {
       const r = await processRow();
       return r && !/removed|stale/.test(r.description);
