@@ -11,8 +11,34 @@ function readAt(fd: number, offset: number, length: number): Buffer {
   return buf.subarray(0, n);
 }
 
+interface ElfSection {
+  name: string;
+  offset: number;
+  size: number;
+}
+
 /** The names of an ELF file's sections, or null when it is not an ELF file. */
 export function elfSectionNames(path: string): string[] | null {
+  return elfSections(path)?.map((s) => s.name) ?? null;
+}
+
+/** The bytes of one section (at most `limit`), or null when the file has none of that name. */
+function elfSectionBytes(path: string, name: string, limit = 1 << 20): Buffer | null {
+  const s = elfSections(path)?.find((x) => x.name === name);
+  if (!s) return null;
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    return readAt(fd, s.offset, Math.min(s.size, limit));
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/** An ELF file's sections (name, file offset, size), or null when it is not an ELF file. */
+function elfSections(path: string): ElfSection[] | null {
   let fd: number | null = null;
   try {
     fd = openSync(path, 'r');
@@ -36,11 +62,11 @@ export function elfSectionNames(path: string): string[] | null {
     };
     const strtab = section(shstrndx);
     const names = readAt(fd, strtab.offset, Math.min(strtab.size, 1 << 20));
-    const out: string[] = [];
+    const out: ElfSection[] = [];
     for (let i = 0; i < shnum; i++) {
-      const start = section(i).name;
-      const end = names.indexOf(0, start);
-      if (start < names.length) out.push(names.toString('latin1', start, end < 0 ? names.length : end));
+      const s = section(i);
+      const end = names.indexOf(0, s.name);
+      if (s.name < names.length) out.push({ name: names.toString('latin1', s.name, end < 0 ? names.length : end), offset: s.offset, size: s.size });
     }
     return out;
   } catch {
@@ -59,16 +85,37 @@ export function isGoProcess(pid: number): boolean {
   return isGoBinary(`/proc/${pid}/exe`);
 }
 
+const grpcVerdicts = new Map<string, boolean>();
+
+/**
+ * Whether a Go program links grpc-go: its build info (Go 1.18+ keeps the module list in the
+ * `.go.buildinfo` section) names google.golang.org/grpc as a dependency or as the main module.
+ * Build info that holds no module list (older Go keeps it elsewhere) counts as linking it: unknown.
+ */
+export function linksGrpcGo(path: string): boolean {
+  return fileVerdict(path, grpcVerdicts, (p) => {
+    const info = elfSectionBytes(p, '.go.buildinfo');
+    if (!info) return false;
+    const text = info.toString('latin1');
+    // The module list follows a binary sentinel: `path\t…`, then `mod\t…` and `dep\t…` lines.
+    if (!text.includes('path\t')) return true;
+    return /(?:dep|mod)\tgoogle\.golang\.org\/grpc\t/.test(text);
+  });
+}
+
 export interface GoProcessInfo {
   pid: number;
   command: string;
 }
 
-/** The local Go processes this user can read (none where /proc cannot be read). */
+/**
+ * The local Go processes this user can read that may serve gRPC (they link grpc-go): the Go
+ * toolchain, gopls and the rest are left out. None where /proc cannot be read.
+ */
 export function listGoProcesses(): GoProcessInfo[] {
   const out: GoProcessInfo[] = [];
   for (const pid of allPids()) {
-    if (pid === process.pid || !isGoProcess(pid)) continue;
+    if (pid === process.pid || !isGoProcess(pid) || !linksGrpcGo(`/proc/${pid}/exe`)) continue;
     const argv = readCmdline(pid);
     if (argv) out.push({ pid, command: argv.join(' ') });
   }
