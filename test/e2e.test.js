@@ -137,10 +137,10 @@ test('Attach to Process: the picker and the error name a wrapper\'s child, an in
   try {
     const page = await cs.openBrowser();
     const input = page.locator('.quick-input-widget input.input');
-    const pickRow = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
     const attachToProcess = async (which, description) => {
       const row = new RegExp(`${which}.*${description}`);
-      await cs.runCommand('gRPC Streams: Attach to Process…', { expect: () => pickRow(row).waitFor({ timeout: 30000 }) });
+      // The list filled, then filtered to the process: on a busy machine its row may be out of view.
+      await cs.runCommand('gRPC Streams: Attach to Process…', { expect: () => page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: 30000 }) });
       await cs.acceptRow(input, String(which), row);
     };
 
@@ -362,8 +362,8 @@ test('A Go process without pprof: Attach to Process lists it, asks before Delve 
     const page = await cs.openBrowser();
     const input = page.locator('.quick-input-widget input.input');
     const row = new RegExp(`${server.pid}.*Go · read through Delve`);
-    const pickRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: row }).first();
-    await cs.runCommand('gRPC Streams: Attach to Process…', { expect: () => pickRow.waitFor({ timeout: 30000 }) });
+    // The list filled, then filtered to the process: on a busy machine its row may be out of view.
+    await cs.runCommand('gRPC Streams: Attach to Process…', { expect: () => page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: 30000 }) });
     await cs.acceptRow(input, String(server.pid), row);
     // It asks first, saying why.
     const readOnce = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Read Once' });
@@ -463,7 +463,7 @@ test('Dashboard: table, chart and suspect count from a real server; Cancel on a 
     // Attach to Process…: the quick pick lists local Node processes and says whose inspector is open.
     const mine = `inspector open on 127.0.0.1:${server.inspectPort}`;
     await cs.runCommand('gRPC Streams: Attach to Process…', {
-      expect: () => page.locator('.quick-input-widget .monaco-list-row', { hasText: mine }).first().waitFor({ timeout: 30000 }),
+      expect: () => page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: 30000 }),
     });
     await cs.acceptRow(page.locator('.quick-input-widget input.input'), String(server.pid), mine);
     await statusItem(page, 'gRPC 3 streams').waitFor({ timeout: 30000 });

@@ -137,9 +137,15 @@ test('list --pprof against a running grpc-go server: the silent client\'s handle
   const plain = path.join(ROOT, 'test', '.tmp', 'golive', 'nogrpc');
   const pb = spawnSync('go', ['build', '-o', plain, '.'], { cwd: path.join(FIXTURES, 'go-nogrpc'), env: { ...process.env, GOTOOLCHAIN: 'local' }, encoding: 'utf8' });
   assert.equal(pb.status, 0, pb.stderr);
+  // Attach to Process lists Go programs that link grpc-go, by their build info: not this one, nor the Go toolchain.
+  const { linksGrpcGo, listGoProcesses } = lib('sources/goDelve/goProcesses.js');
+  const goTool = path.join(spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).stdout.trim(), 'bin', 'go');
+  assert.deepEqual([linksGrpcGo(plain), linksGrpcGo(goTool), linksGrpcGo(path.join(ROOT, 'test', '.tmp', 'golive', 'ingest'))], [false, false, true]);
   const other = spawnTracked(plain, []);
   try {
     const { port: otherPort } = await other.waitFor((e) => e.event === 'pprof', 20000);
+    const listed = listGoProcesses().map((p) => p.pid);
+    assert.ok(!listed.includes(other.pid), `a Go program without grpc-go is no candidate (listed: ${listed})`);
     const r = await cli(['list', '--pprof', `127.0.0.1:${otherPort}`]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^grpc-streams: 127\.0\.0\.1:\d+ serves pprof, but none of its \d+ goroutines runs grpc-go: it is not a gRPC server/);
