@@ -205,8 +205,9 @@ function asyncReceive(source: string, tree: Tree, site: GoRecvLoop, options: Fix
     const end = source.length;
     const trailing = source.endsWith('\n') ? '' : '\n';
     edits.push({ start: end, end, newText: trailing + helperText(options.idleTimeoutMs) });
+    // What the helper uses; the call site needs none of it (an unused import breaks the build).
+    edits.push(...goImportEdits(source, tree.rootNode, ['context', 'time', 'google.golang.org/grpc/codes', 'google.golang.org/grpc/status']));
   }
-  edits.push(...goImportEdits(source, tree.rootNode, ['context', 'time', 'google.golang.org/grpc/codes', 'google.golang.org/grpc/status']));
   return edits;
 }
 
