@@ -29,6 +29,3 @@ if (watch) {
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-go/tree-sitter-go.wasm'), 'dist/tree-sitter-go.wasm');
-// channelz's service definition, read by dist/channelz.js at run time.
-mkdirSync('dist/proto', { recursive: true });
-copyFileSync(require.resolve('@grpc/grpc-js/proto/channelz.proto'), 'dist/proto/channelz.proto');

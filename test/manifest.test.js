@@ -148,8 +148,8 @@ test('probe settings: on by default, floors no lower than the agent accepts', ()
 test('the package holds every file the extension and its CLI load at run time', () => {
   const { execFileSync } = require('node:child_process');
   const listed = new Set(execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' }).split('\n').map((l) => l.trim()).filter(Boolean));
-  // Loaded by path, not bundled: the agent (into the target), the analysis (lazily), channelz with its proto, the webview.
-  for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/agent.js', 'dist/analysis.js', 'dist/channelz.js', 'dist/proto/channelz.proto', 'dist/webview/dashboard.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-go.wasm']) {
+  // Loaded by path, not bundled: the agent (into the target), the analysis (lazily), channelz, the webview.
+  for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/agent.js', 'dist/analysis.js', 'dist/channelz.js', 'dist/webview/dashboard.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-go.wasm']) {
     assert.ok(listed.has(f), `${f} is packaged`);
   }
 });
